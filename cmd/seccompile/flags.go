@@ -65,7 +65,7 @@ func flagErrorText(err error) string {
 }
 
 // listFlag is a comma-separated list flag. It records whether it was set at
-// all, so that "--caps ”" (no capabilities) differs from no --caps (the
+// all, so that an empty --caps= (no capabilities) differs from no --caps (the
 // default set).
 type listFlag struct {
 	set  bool
