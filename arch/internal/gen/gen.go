@@ -85,28 +85,11 @@ func Generate(xsysDir string) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", abi.Var, err)
 		}
-		if len(es) > 1<<16 {
-			return nil, fmt.Errorf("%s: %d entries do not fit a uint16 index", abi.Var, len(es))
-		}
-		byName := make([]int, len(es))
-		for i := range byName {
-			byName[i] = i
-		}
-		slices.SortStableFunc(byName, func(x, y int) int { return strings.Compare(es[x].name, es[y].name) })
 		fmt.Fprintf(&b, "var %s = table{\n\tbyNr: []Syscall{\n", abi.Var)
 		for _, e := range es {
 			fmt.Fprintf(&b, "\t\t{%q, %#x},\n", e.name, e.nr)
 		}
-		fmt.Fprintf(&b, "\t},\n\tbyName: []uint16{")
-		for i, x := range byName {
-			if i%16 == 0 {
-				b.WriteString("\n\t\t")
-			} else {
-				b.WriteString(" ")
-			}
-			fmt.Fprintf(&b, "%d,", x)
-		}
-		fmt.Fprintf(&b, "\n\t},\n}\n\n")
+		fmt.Fprintf(&b, "\t},\n}\n\n")
 	}
 	return format.Source(b.Bytes())
 }
