@@ -1,0 +1,288 @@
+package vm
+
+import (
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/bpf"
+)
+
+// op is the interpreter's dense opcode: one value per seccomp instruction
+// after seccomp_check_filter's rewrites, so Run is a single jump table.
+type op uint8
+
+const (
+	xLdAbs  op = iota // A = word k of seccomp_data (k is the word index, 0..15)
+	xLdImm            // A = k (also ld len, rewritten to k = 64)
+	xLdxImm           // X = k (also ldx len)
+	xLdMem            // A = M[k]
+	xLdxMem           // X = M[k]
+	xSt               // M[k] = A
+	xStx              // M[k] = X
+	xTax
+	xTxa
+	xNeg
+	xAddK
+	xAddX
+	xSubK
+	xSubX
+	xMulK
+	xMulX
+	xDivK
+	xDivX
+	xOrK
+	xOrX
+	xAndK
+	xAndX
+	xXorK
+	xXorX
+	xLshK
+	xLshX
+	xRshK
+	xRshX
+	xJa
+	xJeqK
+	xJeqX
+	xJgtK
+	xJgtX
+	xJgeK
+	xJgeX
+	xJsetK
+	xJsetX
+	xRetK
+	xRetA
+)
+
+// decodeOp maps the exact codes of the ALU instructions and conditional
+// jumps to the dense op.
+var decodeOp = map[uint16]op{
+	clsALU | aluADD | srcK: xAddK, clsALU | aluADD | srcX: xAddX,
+	clsALU | aluSUB | srcK: xSubK, clsALU | aluSUB | srcX: xSubX,
+	clsALU | aluMUL | srcK: xMulK, clsALU | aluMUL | srcX: xMulX,
+	clsALU | aluDIV | srcK: xDivK, clsALU | aluDIV | srcX: xDivX,
+	clsALU | aluOR | srcK: xOrK, clsALU | aluOR | srcX: xOrX,
+	clsALU | aluAND | srcK: xAndK, clsALU | aluAND | srcX: xAndX,
+	clsALU | aluXOR | srcK: xXorK, clsALU | aluXOR | srcX: xXorX,
+	clsALU | aluLSH | srcK: xLshK, clsALU | aluLSH | srcX: xLshX,
+	clsALU | aluRSH | srcK: xRshK, clsALU | aluRSH | srcX: xRshX,
+	clsJMP | jmpJEQ | srcK: xJeqK, clsJMP | jmpJEQ | srcX: xJeqX,
+	clsJMP | jmpJGT | srcK: xJgtK, clsJMP | jmpJGT | srcX: xJgtX,
+	clsJMP | jmpJGE | srcK: xJgeK, clsJMP | jmpJGE | srcX: xJgeX,
+	clsJMP | jmpJSET | srcK: xJsetK, clsJMP | jmpJSET | srcX: xJsetX,
+}
+
+// inst is a decoded instruction.
+type inst struct {
+	op     op
+	jt, jf uint8
+	k      uint32
+}
+
+// Prog is a verified program, decoded for fast runs. It is immutable and safe
+// for concurrent use.
+type Prog struct {
+	orig  []bpf.RawInstruction // as given, for the action-cache emulation
+	insns []inst
+}
+
+// Load verifies prog like the kernel (see Verify) and decodes it. The
+// returned Prog keeps its own copy of prog.
+func Load(prog []bpf.RawInstruction) (*Prog, error) {
+	if err := Verify(prog); err != nil {
+		return nil, err
+	}
+	p := &Prog{
+		orig:  append([]bpf.RawInstruction(nil), prog...),
+		insns: make([]inst, len(prog)),
+	}
+	for i, ins := range prog {
+		p.insns[i] = decode(ins)
+	}
+	return p, nil
+}
+
+// decode applies seccomp_check_filter's rewrites (ld [k] reads seccomp_data,
+// ld len and ldx len become loads of the constant 64) and maps the code to
+// the dense op. ins must be verified.
+func decode(ins bpf.RawInstruction) inst {
+	d := inst{jt: ins.Jt, jf: ins.Jf, k: ins.K}
+	switch ins.Op {
+	case opLdAbsW:
+		d.op, d.k = xLdAbs, ins.K/4
+	case opLdLen:
+		d.op, d.k = xLdImm, SizeofData
+	case opLdxLen:
+		d.op, d.k = xLdxImm, SizeofData
+	case opLdImm:
+		d.op = xLdImm
+	case opLdxImm:
+		d.op = xLdxImm
+	case opLdMem:
+		d.op = xLdMem
+	case opLdxMem:
+		d.op = xLdxMem
+	case opSt:
+		d.op = xSt
+	case opStx:
+		d.op = xStx
+	case opTax:
+		d.op = xTax
+	case opTxa:
+		d.op = xTxa
+	case opNeg:
+		d.op = xNeg
+	case opJa:
+		d.op = xJa
+	case opRetK:
+		d.op = xRetK
+	case opRetA:
+		d.op = xRetA
+	default:
+		d.op = decodeOp[ins.Op]
+	}
+	return d
+}
+
+// Len returns the number of instructions.
+func (p *Prog) Len() int { return len(p.insns) }
+
+// Instructions returns a copy of the program as it was loaded.
+func (p *Prog) Instructions() []bpf.RawInstruction {
+	return append([]bpf.RawInstruction(nil), p.orig...)
+}
+
+// String lists the program, one numbered instruction a line.
+func (p *Prog) String() string {
+	var b strings.Builder
+	for i, ins := range p.orig {
+		b.WriteString(strconv.Itoa(i))
+		b.WriteString(": ")
+		b.WriteString(insnString(ins))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Run verifies prog and runs it on d, returning the 32-bit value the filter
+// returns, exactly as the kernel computes it. See Prog.Run for the semantics
+// and Effective for what the kernel then does with the value.
+func Run(prog []bpf.RawInstruction, d Data) (uint32, error) {
+	p, err := Load(prog)
+	if err != nil {
+		return 0, err
+	}
+	return p.Run(d), nil
+}
+
+// Run runs the program on d and returns the filter's 32-bit return value.
+//
+// The semantics are those of the kernel's converted program
+// (bpf_convert_filter, then the JIT or kernel/bpf/core.c): A and X start at
+// 0; arithmetic is 32-bit and wraps; a shift by X uses X&31; dividing by an
+// X of 0 ends the filter with 0 (SECCOMP_RET_KILL_THREAD); comparisons are
+// unsigned; ld [k] reads the native-endian u32 at offset k of d.Bytes(); ld
+// len and ldx len load 64. Scratch cells are never read before a store, as
+// Verify guarantees. Run does not allocate.
+func (p *Prog) Run(d Data) uint32 {
+	var a, x uint32
+	var m [MemWords]uint32
+	insns := p.insns
+	for pc := 0; pc < len(insns); pc++ {
+		in := &insns[pc]
+		switch in.op {
+		case xLdAbs:
+			a = d.word(in.k)
+		case xLdImm:
+			a = in.k
+		case xLdxImm:
+			x = in.k
+		case xLdMem:
+			a = m[in.k&(MemWords-1)]
+		case xLdxMem:
+			x = m[in.k&(MemWords-1)]
+		case xSt:
+			m[in.k&(MemWords-1)] = a
+		case xStx:
+			m[in.k&(MemWords-1)] = x
+		case xTax:
+			x = a
+		case xTxa:
+			a = x
+		case xNeg:
+			a = -a
+		case xAddK:
+			a += in.k
+		case xAddX:
+			a += x
+		case xSubK:
+			a -= in.k
+		case xSubX:
+			a -= x
+		case xMulK:
+			a *= in.k
+		case xMulX:
+			a *= x
+		case xDivK:
+			a /= in.k
+		case xDivX:
+			// bpf_convert_filter emits "if X == 0 { A = 0; exit }".
+			if x == 0 {
+				return 0
+			}
+			a /= x
+		case xOrK:
+			a |= in.k
+		case xOrX:
+			a |= x
+		case xAndK:
+			a &= in.k
+		case xAndX:
+			a &= x
+		case xXorK:
+			a ^= in.k
+		case xXorX:
+			a ^= x
+		case xLshK:
+			a <<= in.k & 31
+		case xLshX:
+			// The interpreter masks with 31, and so does x86 SHL r32, cl.
+			a <<= x & 31
+		case xRshK:
+			a >>= in.k & 31
+		case xRshX:
+			a >>= x & 31
+		case xJa:
+			pc += int(in.k)
+		case xJeqK:
+			pc += branch(a == in.k, in)
+		case xJeqX:
+			pc += branch(a == x, in)
+		case xJgtK:
+			pc += branch(a > in.k, in)
+		case xJgtX:
+			pc += branch(a > x, in)
+		case xJgeK:
+			pc += branch(a >= in.k, in)
+		case xJgeX:
+			pc += branch(a >= x, in)
+		case xJsetK:
+			pc += branch(a&in.k != 0, in)
+		case xJsetX:
+			pc += branch(a&x != 0, in)
+		case xRetK:
+			return in.k
+		case xRetA:
+			return a
+		}
+	}
+	// Unreachable for a verified program: its last instruction returns and
+	// no jump leaves it.
+	return 0
+}
+
+func branch(cond bool, in *inst) int {
+	if cond {
+		return int(in.jt)
+	}
+	return int(in.jf)
+}
