@@ -1,14 +1,24 @@
 // Package arch describes the Linux system-call ABIs a seccomp filter can see:
 // the AUDIT_ARCH value in seccomp_data.arch, byte order, word size, the x32
 // syscall bit, the names each ABI goes by (kernel, Go, OCI, libseccomp) and
-// its syscall table, name ↔ number, as the filter sees the numbers.
+// its syscall table, name ↔ number.
 //
-// The tables are generated (go generate) from golang.org/x/sys/unix and, for
-// the ABIs x/sys does not cover (x32, mips n32, s390, the ARM private calls),
-// from the kernel's own syscall tables; see internal/gen for the sources.
+// Numbers are always as the filter sees them in seccomp_data.nr: x32 numbers
+// carry X32SyscallBit, MIPS o32 numbers start at 4000, n64 at 5000 and n32 at
+// 6000, and the ARM private calls sit at 0xf0000 + n (set_tls is 0xf0005).
+// Names are the kernel's, lower case ("openat", "_llseek", "socketcall").
+// Where an ABI multiplexes calls through socketcall(2) or ipc(2), its table
+// has those entries too, and SocketCallNumber and IPCCallNumber give the
+// sub-call numbers a filter finds in args[0].
+//
+// The tables are generated (go generate) from golang.org/x/sys/unix
+// (v0.50.0, up to rseq_slice_yield, 471) and, for the ABIs x/sys does not
+// cover (x32, mips n32, s390, the ARM private calls), from the kernel's own
+// syscall tables transcribed in internal/gen/data, each with its source.
 //
 // Users who only want to install a filter do not need this package; the
-// compiler resolves names per ABI with it.
+// compiler resolves names per ABI with it, and Lookup turns the names people
+// type (amd64, SCMP_ARCH_X86_64, x86) into an Arch.
 package arch
 
 //go:generate go run ./internal/mktables
@@ -89,6 +99,9 @@ type table struct {
 }
 
 func (t *table) names() map[string]uint32 {
+	if t == nil {
+		return nil
+	}
 	t.once.Do(func() {
 		t.m = make(map[string]uint32, len(t.byNr))
 		for _, s := range t.byNr {
@@ -147,11 +160,17 @@ func (a *Arch) String() string {
 
 // Compat returns the other ABIs a kernel whose native ABI is a also runs:
 // x86_64 → i386, x32; aarch64 → arm; ppc64 → ppc; s390x → s390;
-// mips64 → mips, mips64n32; mipsel64 → mipsel, mipsel64n32. A filter for
+// mips64 → mips, mips64n32; mipsel64 → mipsel, mipsel64n32. Whether a given
+// kernel has them compiled in (CONFIG_IA32_EMULATION, CONFIG_X86_X32_ABI,
+// CONFIG_COMPAT; s390 dropped 31-bit compat after v6.18) cannot be known
+// from here, so a filter for
 // such a kernel must decide what to do with each of them, because a
 // process can enter the kernel through any (int $0x80, the x32 bit, a
 // compat binary). Non-native ABIs return nil.
 func (a *Arch) Compat() []*Arch {
+	if a == nil {
+		return nil
+	}
 	var out []*Arch
 	for _, n := range a.compat {
 		out = append(out, archByName[n])
@@ -164,6 +183,9 @@ func (a *Arch) Compat() []*Arch {
 // at 4000, n64 at 5000, n32 at 6000). Names are the kernel's, case-sensitive
 // ("openat", "_llseek", "socketcall").
 func (a *Arch) Syscall(name string) (uint32, bool) {
+	if a == nil {
+		return 0, false
+	}
 	nr, ok := a.table.names()[name]
 	return nr, ok
 }
@@ -172,7 +194,7 @@ func (a *Arch) Syscall(name string) (uint32, bool) {
 // (x32 numbers with X32SyscallBit). Where the kernel gives one number two
 // names, the first in byte order is returned.
 func (a *Arch) SyscallName(nr uint32) (string, bool) {
-	t := a.table.byNr
+	t := a.syscalls()
 	lo, hi := 0, len(t)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
@@ -190,11 +212,19 @@ func (a *Arch) SyscallName(nr uint32) (string, bool) {
 
 // Syscalls returns the ABI's syscall table sorted by number. The slice is a
 // copy.
-func (a *Arch) Syscalls() []Syscall { return slices.Clone(a.table.byNr) }
+func (a *Arch) Syscalls() []Syscall { return slices.Clone(a.syscalls()) }
+
+// syscalls is the table, empty for an Arch this package did not make.
+func (a *Arch) syscalls() []Syscall {
+	if a == nil || a.table == nil {
+		return nil
+	}
+	return a.table.byNr
+}
 
 // MaxSyscall returns the largest syscall number the table knows.
 func (a *Arch) MaxSyscall() uint32 {
-	t := a.table.byNr
+	t := a.syscalls()
 	if len(t) == 0 {
 		return 0
 	}

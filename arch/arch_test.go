@@ -547,3 +547,19 @@ func TestMultiplexers(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroArch: an Arch this package did not make has no table, and its
+// methods say so instead of panicking.
+func TestZeroArch(t *testing.T) {
+	for _, a := range []*Arch{nil, {Name: "custom"}} {
+		if _, ok := a.Syscall("read"); ok {
+			t.Errorf("%v: Syscall found read", a)
+		}
+		if _, ok := a.SyscallName(0); ok {
+			t.Errorf("%v: SyscallName found 0", a)
+		}
+		if a.Syscalls() != nil || a.MaxSyscall() != 0 || a.Compat() != nil {
+			t.Errorf("%v: has a table", a)
+		}
+	}
+}

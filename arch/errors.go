@@ -21,6 +21,7 @@ type Error struct {
 	Err  error
 }
 
+// Error says which name failed and why.
 func (e *Error) Error() string { return "arch " + strconv.Quote(e.Name) + ": " + e.Err.Error() }
 
 // Unwrap returns ErrUnknownArch or ErrUnsupportedArch.

@@ -47,6 +47,8 @@ var ABIs = []ABI{
 	{"tableRISCV64", []part{{xsys: "riscv64"}}},
 	{"tablePPC64LE", []part{{xsys: "ppc64le"}}},
 	{"tablePPC64", []part{{xsys: "ppc64"}}},
+	// x/sys's ppc file is the 32-bit one (mksysnum ran without -m64): it has
+	// mmap2 and fstat64, which arch's tests check ppc64 lacks.
 	{"tablePPC", []part{{xsys: "ppc"}}},
 	{"tableS390X", []part{{xsys: "s390x"}}},
 	{"tableS390", []part{{data: "s390.tbl"}}},
