@@ -1,0 +1,41 @@
+//go:build !linux
+
+package seccomp
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/net/bpf"
+)
+
+// errUnsupported is what every kernel-facing call returns off Linux; it
+// matches errors.ErrUnsupported.
+var errUnsupported = fmt.Errorf("seccomp: Linux only: %w", errors.ErrUnsupported)
+
+// InstallProgram needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func InstallProgram(insns []bpf.RawInstruction, opts ...Option) (listenerFD int, err error) {
+	return -1, errUnsupported
+}
+
+// Seccomp needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func Seccomp(op uint, flags Flag, arg unsafe.Pointer) (uintptr, error) { return 0, errUnsupported }
+
+// SetFilter needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func SetFilter(insns []bpf.RawInstruction, flags Flag) (int, error) { return -1, errUnsupported }
+
+// SetNoNewPrivs needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func SetNoNewPrivs() error { return errUnsupported }
+
+// NoNewPrivs needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func NoNewPrivs() (bool, error) { return false, errUnsupported }
+
+// FlagAvailable needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func FlagAvailable(f Flag) (bool, error) { return false, errUnsupported }
