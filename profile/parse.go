@@ -531,8 +531,16 @@ func (d *decoder) filter(dst **Filter, path string, entry int) error {
 			if err := d.str(path+".minKernel", entry, &s); err != nil {
 				return err
 			}
+			if s == "" {
+				return nil
+			}
 			v, err := ParseKernelVersion(s)
-			if err != nil && s != "" {
+			if parts := strings.Split(s, "."); err == nil && (len(parts) != 2 || strings.Trim(parts[1], "0123456789") != "") {
+				// moby's KernelVersion.UnmarshalJSON wants exactly two
+				// numbers, where uname's release may have more.
+				err = fmt.Errorf("%w: %q", ErrKernelVersion, s)
+			}
+			if err != nil {
 				return d.errAt(d.pos[path+".minKernel"], path+".minKernel", entry, err)
 			}
 			f.MinKernel = v
