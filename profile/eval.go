@@ -26,6 +26,14 @@ type Options struct {
 	// Kernel is the kernel version ("X.Y") for minKernel; "" means the
 	// running kernel's.
 	Kernel string
+	// Host, when set, evaluates the profile exactly as dockerd on that
+	// host would (any arch.Lookup spelling, "amd64"): the host's archMap
+	// entry and native ABI are used, and includes/excludes.arches are
+	// compared with the host's name in Docker's spelling for every target
+	// ABI, so on an amd64 host a rule for [amd64, x32] holds for i386 too
+	// and "x32" never matches. Empty means this machine's ABI for choosing
+	// architectures, and each target ABI matched on its own.
+	Host string
 	// RuncUnknown gives syscall numbers unknown to the ABI's table the
 	// default action, as runc and libseccomp do. When false (the default)
 	// they get ERRNO(ENOSYS), so libc falls back as on an older kernel.
@@ -77,6 +85,7 @@ func (p *Profile) Policy(o Options) (*compiler.Policy, []Warning, error) {
 type evaluator struct {
 	p        *Profile
 	o        Options
+	host     *arch.Arch // Options.Host, nil for per-ABI matching
 	abis     []*arch.Arch
 	caps     capSet
 	kernel   KernelVersion
@@ -100,6 +109,13 @@ func (e *evaluator) targets() error {
 			e.abis = append(e.abis, a)
 		}
 	}
+	if e.o.Host != "" {
+		h, err := arch.Lookup(e.o.Host)
+		if err != nil {
+			return fail("", -1, fmt.Errorf("host %w", err))
+		}
+		e.host = h
+	}
 	if len(e.o.Arches) > 0 {
 		for _, s := range e.o.Arches {
 			a, err := arch.Lookup(s)
@@ -110,7 +126,10 @@ func (e *evaluator) targets() error {
 		}
 		return nil
 	}
-	native := arch.Native()
+	native := e.host
+	if native == nil {
+		native = arch.Native()
+	}
 	if native == nil {
 		return fail("", -1, fmt.Errorf("%w: this GOARCH has no seccomp ABI; set Options.Arches", ErrNoArch))
 	}
@@ -209,7 +228,11 @@ func (e *evaluator) kernelVersion(field string, entry int) (KernelVersion, error
 // the name with its own spelling of the host's GOARCH; here any arch.Lookup
 // spelling of the ABI matches, and checkArchNames warns about the ones
 // Docker would not match.
-func matchArch(name string, a *arch.Arch) bool {
+func (e *evaluator) matchArch(name string, a *arch.Arch) bool {
+	if e.host != nil {
+		// moby/profiles setupSeccomp: slices.Contains(arches, goToNative[GOARCH]).
+		return name == dockerArchNames[e.host.Name]
+	}
 	if name == dockerArchNames[a.Name] {
 		return true
 	}
@@ -257,7 +280,7 @@ var dockerSpellings = func() map[string]bool {
 // entry), then includes (every condition must hold).
 func (e *evaluator) applies(s *Syscall, i int, a *arch.Arch) (bool, error) {
 	if x := s.Excludes; x != nil {
-		if slices.ContainsFunc(x.Arches, func(n string) bool { return matchArch(n, a) }) {
+		if slices.ContainsFunc(x.Arches, func(n string) bool { return e.matchArch(n, a) }) {
 			return false, nil
 		}
 		if slices.ContainsFunc(x.Caps, e.caps.has) {
@@ -274,7 +297,7 @@ func (e *evaluator) applies(s *Syscall, i int, a *arch.Arch) (bool, error) {
 		}
 	}
 	if in := s.Includes; in != nil {
-		if len(in.Arches) > 0 && !slices.ContainsFunc(in.Arches, func(n string) bool { return matchArch(n, a) }) {
+		if len(in.Arches) > 0 && !slices.ContainsFunc(in.Arches, func(n string) bool { return e.matchArch(n, a) }) {
 			return false, nil
 		}
 		for _, c := range in.Caps {
