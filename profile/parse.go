@@ -28,8 +28,8 @@ func Parse(data []byte) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
+	off := d.start()
 	if _, err := d.dec.Token(); err != io.EOF {
-		off := d.start()
 		return nil, d.errAt(off, "", -1, fmt.Errorf("%w: data after the top-level value", ErrSyntax))
 	}
 	if p.DefaultAction == "" && inner != nil {
@@ -59,8 +59,10 @@ type wrapped struct {
 
 // start returns the offset of the next value: InputOffset stops after the
 // previous token, before the separator and white space.
-func (d *decoder) start() int64 {
-	off := d.dec.InputOffset()
+func (d *decoder) start() int64 { return d.skipSep(d.dec.InputOffset()) }
+
+// skipSep advances off over white space and separators.
+func (d *decoder) skipSep(off int64) int64 {
 	for off < int64(len(d.data)) {
 		switch d.data[off] {
 		case ' ', '\t', '\n', '\r', ',', ':':
@@ -77,16 +79,25 @@ func (d *decoder) errAt(off int64, field string, entry int, err error) *Error {
 	return &Error{Line: line, Column: col, Offset: off, Field: field, Entry: entry, Err: err}
 }
 
-// token reads the next token of the value at path and records its position.
+// value reads the first token of the value at path and records its
+// position.
+func (d *decoder) value(path string, entry int) (json.Token, int64, error) {
+	tok, off, err := d.token(path, entry)
+	d.pos[path] = off
+	return tok, off, err
+}
+
+// token reads the next token; path and entry are for errors.
 func (d *decoder) token(path string, entry int) (json.Token, int64, error) {
 	off := d.start()
-	d.pos[path] = off
 	tok, err := d.dec.Token()
 	if err != nil {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &se):
-			return nil, off, d.errAt(se.Offset, path, entry, fmt.Errorf("%w: %s", ErrSyntax, se.Error()))
+			// Token reports errors between tokens at the end of the previous
+			// one; move to the offending byte.
+			return nil, off, d.errAt(d.skipSep(max(se.Offset, off)), path, entry, fmt.Errorf("%w: %s", ErrSyntax, se.Error()))
 		case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
 			return nil, off, d.errAt(int64(len(d.data)), path, entry, fmt.Errorf("%w: unexpected end of input", ErrSyntax))
 		default:
@@ -148,7 +159,7 @@ func (d *decoder) skipRest(tok json.Token, path string, entry int) error {
 // object reads an object (or null) at path, calling field for each key with
 // the key folded to lower case.
 func (d *decoder) object(path string, entry int, field func(key, lower string) error) (null bool, err error) {
-	tok, off, err := d.token(path, entry)
+	tok, off, err := d.value(path, entry)
 	if err != nil {
 		return false, err
 	}
@@ -183,7 +194,7 @@ func (d *decoder) object(path string, entry int, field func(key, lower string) e
 // array reads an array (or null) at path, calling elem for each element;
 // elem must consume exactly one value.
 func (d *decoder) array(path string, entry int, elem func(i int) error) (null bool, err error) {
-	tok, off, err := d.token(path, entry)
+	tok, off, err := d.value(path, entry)
 	if err != nil {
 		return false, err
 	}
@@ -209,7 +220,7 @@ func (d *decoder) array(path string, entry int, elem func(i int) error) (null bo
 
 // skip reads and discards one value.
 func (d *decoder) skip(path string, entry int) error {
-	tok, _, err := d.token(path, entry)
+	tok, _, err := d.value(path, entry)
 	if err != nil {
 		return err
 	}
@@ -218,7 +229,7 @@ func (d *decoder) skip(path string, entry int) error {
 
 // str reads a string; null leaves *dst unchanged, as encoding/json does.
 func (d *decoder) str(path string, entry int, dst *string) error {
-	tok, off, err := d.token(path, entry)
+	tok, off, err := d.value(path, entry)
 	if err != nil {
 		return err
 	}
@@ -241,7 +252,7 @@ func (d *decoder) strs(path string, entry int, dst *[]string) error {
 	null, err := d.array(path, entry, func(i int) error {
 		var s string
 		p := path + "[" + strconv.Itoa(i) + "]"
-		tok, off, err := d.token(p, entry)
+		tok, off, err := d.value(p, entry)
 		if err != nil {
 			return err
 		}
@@ -271,7 +282,7 @@ func (d *decoder) strs(path string, entry int, dst *[]string) error {
 // uint reads an unsigned integer of at most 64 bits; null reports set ==
 // false.
 func (d *decoder) uint(path string, entry int) (v uint64, set bool, err error) {
-	tok, off, err := d.token(path, entry)
+	tok, off, err := d.value(path, entry)
 	if err != nil {
 		return 0, false, err
 	}

@@ -3,6 +3,7 @@ package profile
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/seccompile/seccompile/arch"
 	"github.com/seccompile/seccompile/compiler"
@@ -20,9 +21,16 @@ func (p *Profile) validate(d *decoder) error {
 				full = d.prefix + "." + field
 			}
 			e.Field = full
-			if off, ok := d.pos[full]; ok {
-				e.Offset = off
-				e.Line, e.Column = lineCol(d.data, off)
+			// A missing field has no position: point at what holds it.
+			for p := full; ; p = parentPath(p) {
+				if off, ok := d.pos[p]; ok {
+					e.Offset = off
+					e.Line, e.Column = lineCol(d.data, off)
+					break
+				}
+				if p == "" {
+					break
+				}
 			}
 		}
 		return e
@@ -122,4 +130,13 @@ func checkOCIArch(name string) error {
 		return nil
 	}
 	return fmt.Errorf("%w %q", arch.ErrUnknownArch, name)
+}
+
+// parentPath strips the last ".field" or "[i]" of a path.
+func parentPath(p string) string {
+	i := strings.LastIndexAny(p, ".[")
+	if i < 0 {
+		return ""
+	}
+	return p[:i]
 }
