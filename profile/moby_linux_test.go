@@ -45,46 +45,6 @@ func TestParseAgreesWithEncodingJSON(t *testing.T) {
 	}
 }
 
-func cloneProfile(p *Profile) *Profile {
-	q := *p
-	q.Syscalls = append([]Syscall(nil), p.Syscalls...)
-	return &q
-}
-
-// normalizeEmpty maps empty slices to nil: moby's types and ours differ in
-// which of the two a JSON [] becomes, and no reader tells them apart.
-func normalizeEmpty(p *Profile) {
-	nz := func(s []string) []string {
-		if len(s) == 0 {
-			return nil
-		}
-		return s
-	}
-	p.Architectures = nz(p.Architectures)
-	p.Flags = nz(p.Flags)
-	if len(p.ArchMap) == 0 {
-		p.ArchMap = nil
-	}
-	for i := range p.ArchMap {
-		p.ArchMap[i].SubArches = nz(p.ArchMap[i].SubArches)
-	}
-	if len(p.Syscalls) == 0 {
-		p.Syscalls = nil
-	}
-	for i := range p.Syscalls {
-		s := &p.Syscalls[i]
-		s.Names = nz(s.Names)
-		if len(s.Args) == 0 {
-			s.Args = nil
-		}
-		for _, f := range []*Filter{s.Includes, s.Excludes} {
-			if f != nil {
-				f.Caps, f.Arches = nz(f.Caps), nz(f.Arches)
-			}
-		}
-	}
-}
-
 // TestPolicyAgreesWithMoby evaluates the Docker-format profiles of the
 // corpus with moby/profiles' own setupSeccomp (for this host's GOARCH and
 // the running kernel) and with Policy, for several capability sets, and
