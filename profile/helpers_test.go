@@ -215,4 +215,3 @@ func normalizeEmpty(p *Profile) {
 		}
 	}
 }
-
