@@ -53,8 +53,6 @@
 //     clamp them to 4095 silently.
 //   - Calls from ABIs the profile does not list get KILL_PROCESS (the
 //     compiler's default); libseccomp, and so runc, kill only the thread.
-//   - An explicit empty minKernel ("") is no condition; Docker treats it as
-//     version 0.0, which always holds.
 //
 // # Writing
 //

@@ -46,7 +46,7 @@ func fromMobyFilter(f *moby.Filter) *Filter {
 		Arches: append([]string(nil), f.Arches...),
 	}
 	if f.MinKernel != nil {
-		out.MinKernel = KernelVersion{Major: f.MinKernel.Kernel, Minor: f.MinKernel.Major}
+		out.MinKernel = &KernelVersion{Major: f.MinKernel.Kernel, Minor: f.MinKernel.Major}
 	}
 	return out
 }

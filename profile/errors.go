@@ -12,6 +12,7 @@ import (
 var (
 	ErrSyntax         = errors.New("malformed JSON")
 	ErrType           = errors.New("wrong type")
+	ErrDuplicate      = errors.New("duplicate key")
 	ErrMissing        = errors.New("missing required field")
 	ErrUnknownAction  = errors.New("unknown action")
 	ErrUnknownOp      = errors.New("unknown operator")

@@ -142,7 +142,7 @@ func (e *evaluator) targets() error {
 		// moby/profiles setupSeccomp: the first entry for the native ABI
 		// contributes it and its sub-architectures; the others are ignored.
 		for i, m := range e.p.ArchMap {
-			if m.Arch == native.OCI || m.Arch == ArchNative {
+			if m.Arch == native.OCI {
 				list = append([]string{m.Arch}, m.SubArches...)
 				field = fmt.Sprintf("archMap[%d]", i)
 				break
@@ -286,12 +286,12 @@ func (e *evaluator) applies(s *Syscall, i int, a *arch.Arch) (bool, error) {
 		if slices.ContainsFunc(x.Caps, e.caps.has) {
 			return false, nil
 		}
-		if !x.MinKernel.IsZero() {
+		if x.MinKernel != nil {
 			k, err := e.kernelVersion(entryField(i, ".excludes.minKernel"), i)
 			if err != nil {
 				return false, err
 			}
-			if !k.Less(x.MinKernel) {
+			if !k.Less(*x.MinKernel) {
 				return false, nil
 			}
 		}
@@ -305,12 +305,12 @@ func (e *evaluator) applies(s *Syscall, i int, a *arch.Arch) (bool, error) {
 				return false, nil
 			}
 		}
-		if !in.MinKernel.IsZero() {
+		if in.MinKernel != nil {
 			k, err := e.kernelVersion(entryField(i, ".includes.minKernel"), i)
 			if err != nil {
 				return false, err
 			}
-			if k.Less(in.MinKernel) {
+			if k.Less(*in.MinKernel) {
 				return false, nil
 			}
 		}

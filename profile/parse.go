@@ -19,7 +19,10 @@ import (
 // Two wrappers are unwrapped: an OCI runtime config (the profile under
 // "linux": {"seccomp": ...}) and a Kubernetes SeccompProfile resource in
 // JSON form (the profile under "spec"), used when the document has no
-// defaultAction of its own.
+// profile keys of its own.
+//
+// Duplicate keys are an error (ErrDuplicate): encoding/json would keep the
+// last and merge duplicated objects, which no profile means to rely on.
 func Parse(data []byte) (*Profile, error) {
 	d := &decoder{data: data, dec: json.NewDecoder(bytes.NewReader(data)), pos: map[string]int64{}}
 	d.dec.UseNumber()
@@ -32,7 +35,7 @@ func Parse(data []byte) (*Profile, error) {
 	if _, err := d.dec.Token(); err != io.EOF {
 		return nil, d.errAt(off, "", -1, fmt.Errorf("%w: data after the top-level value", ErrSyntax))
 	}
-	if p.DefaultAction == "" && inner != nil {
+	if inner != nil {
 		p = *inner.p
 		d.prefix = inner.prefix
 	}
@@ -172,6 +175,7 @@ func (d *decoder) object(path string, entry int, field func(key, lower string) e
 		}
 		return false, d.typeErr(off, path, entry, "object", tok)
 	}
+	seen := map[string]bool{}
 	for {
 		keyOff := d.start()
 		tok, _, err := d.token(path, entry)
@@ -185,7 +189,19 @@ func (d *decoder) object(path string, entry int, field func(key, lower string) e
 		if !ok { // json.Decoder only returns strings here
 			return false, d.typeErr(keyOff, path, entry, "key", tok)
 		}
-		if err := field(key, strings.ToLower(key)); err != nil {
+		lower := strings.ToLower(key)
+		// encoding/json would keep the last of duplicate keys, merging
+		// objects into each other; rather than guess, refuse. Keys match
+		// case-insensitively, so "names" and "Names" are duplicates too.
+		if seen[lower] {
+			at := path + "." + key
+			if path == "" {
+				at = key
+			}
+			return false, d.errAt(keyOff, at, entry, fmt.Errorf("%w %q", ErrDuplicate, key))
+		}
+		seen[lower] = true
+		if err := field(key, lower); err != nil {
 			return false, err
 		}
 	}
@@ -325,6 +341,7 @@ func (d *decoder) uintPtr(path string, entry int, dst **uint) error {
 // Parse uses when the top level is not itself a profile.
 func (d *decoder) profile(p *Profile, path string, top bool) (*wrapped, error) {
 	var inner *wrapped
+	own := false // the object has profile keys of its own
 	at := func(f string) string {
 		if path == "" {
 			return f
@@ -332,6 +349,11 @@ func (d *decoder) profile(p *Profile, path string, top bool) (*wrapped, error) {
 		return path + "." + f
 	}
 	null, err := d.object(path, -1, func(key, k string) error {
+		switch k {
+		case "defaultaction", "defaulterrnoret", "defaulterrno", "architectures", "archmap",
+			"flags", "listenerpath", "listenermetadata", "syscalls":
+			own = true
+		}
 		switch k {
 		case "defaultaction":
 			return d.str(at("defaultAction"), -1, &p.DefaultAction)
@@ -372,6 +394,9 @@ func (d *decoder) profile(p *Profile, path string, top bool) (*wrapped, error) {
 	}
 	if null {
 		return nil, d.errAt(d.pos[path], path, -1, fmt.Errorf("%w: want object, got null", ErrType))
+	}
+	if own {
+		return nil, nil
 	}
 	return inner, nil
 }
@@ -543,6 +568,7 @@ func (d *decoder) filter(dst **Filter, path string, entry int) error {
 				return err
 			}
 			if s == "" {
+				f.MinKernel = &KernelVersion{} // moby: "" leaves a 0.0 version
 				return nil
 			}
 			v, err := ParseKernelVersion(s)
@@ -554,7 +580,7 @@ func (d *decoder) filter(dst **Filter, path string, entry int) error {
 			if err != nil {
 				return d.errAt(d.pos[path+".minKernel"], path+".minKernel", entry, err)
 			}
-			f.MinKernel = v
+			f.MinKernel = &v
 			return nil
 		}
 		return d.skip(path+"."+key, entry)

@@ -94,6 +94,8 @@ func TestParseErrors(t *testing.T) {
 		{"minKernel three parts", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "excludes": {"minKernel": "4.8.1"}}]}`, "syscalls[0].excludes.minKernel", 0, `"4.8.1"`, ErrKernelVersion, ""},
 		{"minKernel zero", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "excludes": {"minKernel": "0.0"}}]}`, "syscalls[0].excludes.minKernel", 0, `"0.0"`, ErrKernelVersion, ""},
 		{"caps type", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": "CAP_SYS_ADMIN"}}]}`, "syscalls[0].includes.caps", 0, `"CAP_SYS_ADMIN"`, ErrType, ""},
+		{"duplicate key", `{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "Names": ["write"]}]}`, "syscalls[0].Names", 0, `"Names"`, ErrDuplicate, `duplicate key "Names"`},
+		{"duplicate top key", `{"defaultAction": "SCMP_ACT_ALLOW", "defaultAction": "SCMP_ACT_LOG"}`, "defaultAction", -1, `"defaultAction": "SCMP_ACT_LOG"`, ErrDuplicate, ""},
 		{"wrapped spec", `{"kind": "SeccompProfile", "spec": {"defaultAction": "SCMP_ACT_NOPE"}}`, "spec.defaultAction", -1, `"SCMP_ACT_NOPE"`, ErrUnknownAction, ""},
 		{"wrapped oci config", `{"ociVersion": "1.2.0", "linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["x"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 9, "value": 0, "op": "SCMP_CMP_EQ"}]}]}}}`, "linux.seccomp.syscalls[0].args[0].index", 0, "9,", ErrArgIndex, ""},
 	} {
@@ -162,8 +164,8 @@ func TestParseFields(t *testing.T) {
 			{Names: []string{"read", "write"}, Action: ActAllow, Comment: "c", Includes: &Filter{}},
 			{Name: "open", Action: ActErrno, ErrnoRet: errno(13), Errno: "EACCES",
 				Args:     []Arg{{Index: 5, Value: 1<<64 - 1, ValueTwo: 1 << 63, Op: OpMaskedEqual}},
-				Includes: &Filter{Caps: []string{"CAP_SYS_ADMIN"}, Arches: []string{"amd64"}, MinKernel: KernelVersion{5, 10}},
-				Excludes: &Filter{Caps: []string{"CAP_BPF"}, Arches: []string{"x86"}, MinKernel: KernelVersion{6, 1}}},
+				Includes: &Filter{Caps: []string{"CAP_SYS_ADMIN"}, Arches: []string{"amd64"}, MinKernel: &KernelVersion{5, 10}},
+				Excludes: &Filter{Caps: []string{"CAP_BPF"}, Arches: []string{"x86"}, MinKernel: &KernelVersion{6, 1}}},
 		},
 	}
 	got := mustParse(t, src)
@@ -189,6 +191,33 @@ func TestParseAllNames(t *testing.T) {
 	}
 	for name := range ociArches {
 		mustParse(t, `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["`+name+`"]}`)
+	}
+}
+
+func TestParseWrappers(t *testing.T) {
+	for _, tc := range []struct {
+		src, want string
+	}{
+		{`{"apiVersion": "security-profiles-operator.x-k8s.io/v1", "kind": "SeccompProfile", "metadata": {"name": "x"}, "spec": {"defaultAction": "SCMP_ACT_LOG", "baseProfileName": "runc-v1.2.0"}}`, ActLog},
+		{`{"ociVersion": "1.2.0", "process": {"args": ["sh"]}, "linux": {"namespaces": [], "seccomp": {"defaultAction": "SCMP_ACT_KILL_PROCESS"}}}`, ActKillProcess},
+		// A document with profile keys of its own is the profile.
+		{`{"defaultAction": "SCMP_ACT_ALLOW", "spec": {"defaultAction": "SCMP_ACT_LOG"}}`, ActAllow},
+	} {
+		if got := mustParse(t, tc.src).DefaultAction; got != tc.want {
+			t.Errorf("%s: default %s, want %s", tc.src, got, tc.want)
+		}
+	}
+}
+
+// TestEmptyMinKernel: as in Docker, an explicit "" is version 0.0, which
+// every kernel reaches.
+func TestEmptyMinKernel(t *testing.T) {
+	p := mustParse(t, `{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+		{"names": ["read"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": ""}},
+		{"names": ["write"], "action": "SCMP_ACT_ALLOW", "excludes": {"minKernel": ""}}]}`)
+	pol, _ := mustPolicy(t, p, Options{Arches: []string{"x86_64"}, Kernel: "2.6"})
+	if len(pol.Rules) != 1 || pol.Rules[0].Syscalls[0] != "read" {
+		t.Errorf("rules %+v, want read only", pol.Rules)
 	}
 }
 

@@ -82,9 +82,10 @@ type Filter struct {
 	Caps []string
 	// Arches are ABI names as Docker spells them ("amd64", "x86", "arm64").
 	Arches []string
-	// MinKernel is a "major.minor" kernel version; the zero value means
-	// none.
-	MinKernel KernelVersion
+	// MinKernel is a "major.minor" kernel version, nil for none. As in
+	// Docker, an explicit "" is version 0.0, which every kernel reaches: an
+	// exclude with it always applies.
+	MinKernel *KernelVersion
 }
 
 // KernelVersion is a kernel's major and minor version, as Docker compares

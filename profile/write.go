@@ -297,7 +297,7 @@ type (
 	jsonFilter struct {
 		Caps      []string `json:"caps,omitempty"`
 		Arches    []string `json:"arches,omitempty"`
-		MinKernel string   `json:"minKernel,omitempty"`
+		MinKernel *string  `json:"minKernel,omitempty"`
 	}
 )
 
@@ -339,7 +339,12 @@ func filterJSON(f *Filter) *jsonFilter {
 	if f == nil {
 		return nil
 	}
-	return &jsonFilter{Caps: f.Caps, Arches: f.Arches, MinKernel: f.MinKernel.String()}
+	j := &jsonFilter{Caps: f.Caps, Arches: f.Arches}
+	if f.MinKernel != nil {
+		s := f.MinKernel.String()
+		j.MinKernel = &s
+	}
+	return j
 }
 
 // UnmarshalJSON reads a profile with Parse, so a Profile can sit inside
