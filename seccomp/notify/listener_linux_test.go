@@ -289,3 +289,214 @@ func TestSupervisorExits(t *testing.T) {
 		t.Errorf("target saw %q, want %q", c.stdout.String(), want)
 	}
 }
+
+// TestReceiveCancel: a Receive waiting for a notification that never comes
+// returns when its context ends or the listener is closed; concurrent
+// Receives all return.
+func TestReceiveCancel(t *testing.T) {
+	requireNotify(t)
+	c := startChild(t, "idle")
+
+	t.Run("done context", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := c.l.Receive(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("Receive = %v, want context.Canceled", err)
+		}
+	})
+	t.Run("cancel while waiting", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		errs := make(chan error, 3)
+		for range 3 {
+			go func() {
+				_, err := c.l.Receive(ctx)
+				errs <- err
+			}()
+		}
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+		for range 3 {
+			select {
+			case err := <-errs:
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("Receive = %v, want context.Canceled", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("Receive did not return after its context was cancelled")
+			}
+		}
+	})
+	t.Run("deadline", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+		defer cancel()
+		if _, err := c.l.Receive(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Receive = %v, want context.DeadlineExceeded", err)
+		}
+		// The deadline that woke it must not leak into the next Receive.
+		ctx2, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel2()
+		if _, err := c.l.Receive(ctx2); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("next Receive = %v, want context.DeadlineExceeded after waiting", err)
+		}
+		if ctx2.Err() == nil {
+			t.Error("next Receive returned before its own deadline")
+		}
+	})
+	t.Run("close while waiting", func(t *testing.T) {
+		errs := make(chan error, 1)
+		go func() {
+			_, err := c.l.Receive(context.Background())
+			errs <- err
+		}()
+		time.Sleep(50 * time.Millisecond)
+		c.l.Close()
+		select {
+		case err := <-errs:
+			if !errors.Is(err, os.ErrClosed) {
+				t.Errorf("Receive = %v, want os.ErrClosed", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("Receive did not return after Close")
+		}
+	})
+}
+
+// TestReceiveHangup: when the last target exits, a waiting Receive returns
+// ErrHangup.
+func TestReceiveHangup(t *testing.T) {
+	requireNotify(t)
+	c := startChild(t, "idle")
+	errs := make(chan error, 1)
+	go func() {
+		_, err := c.l.Receive(context.Background())
+		errs <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	c.stdin.Close() // the child exits
+	select {
+	case err := <-errs:
+		if !errors.Is(err, notify.ErrHangup) {
+			t.Errorf("Receive = %v, want ErrHangup", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Receive did not return after the target exited")
+	}
+	c.wait(t)
+}
+
+// TestSetFlags: SyncWakeUp is accepted from Linux 6.6; other bits are not.
+func TestSetFlags(t *testing.T) {
+	requireNotify(t)
+	c := startChild(t, "idle")
+	err := c.l.SetFlags(notify.SyncWakeUp)
+	if kernelAtLeast(6, 6) {
+		if err != nil {
+			t.Errorf("SetFlags(SyncWakeUp) on Linux >= 6.6: %v", err)
+		}
+	} else if err == nil {
+		t.Error("SetFlags(SyncWakeUp) accepted before Linux 6.6")
+	}
+	if err := c.l.SetFlags(2); !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTTY) {
+		t.Errorf("SetFlags(2) = %v, want EINVAL (or ENOTTY before 6.6)", err)
+	}
+}
+
+// TestReadMemory reads the child's strings through its pointer arguments,
+// including at the edge of an unreadable page.
+func TestReadMemory(t *testing.T) {
+	requireNotify(t)
+	c := startChild(t, "memory")
+	n := receive(t, c.l)
+	a := n.Data.Args
+
+	strs := []struct {
+		name    string
+		addr    uint64
+		max     int
+		want    string
+		wantErr error
+	}{
+		{"string", a[0], 0, "hello, supervisor", nil},
+		{"ends before an unreadable page", a[1], 0, "edge", nil},
+		{"runs into an unreadable page", a[2], 0, "", syscall.EFAULT},
+		{"unreadable", a[3], 0, "", syscall.EFAULT},
+		{"longer than max", a[0], 5, "", syscall.ENAMETOOLONG},
+		{"exactly max with its NUL", a[0], len("hello, supervisor") + 1, "hello, supervisor", nil},
+		{"one short of its NUL", a[0], len("hello, supervisor"), "", syscall.ENAMETOOLONG},
+	}
+	for _, tc := range strs {
+		t.Run("ReadString/"+tc.name, func(t *testing.T) {
+			got, err := c.l.ReadString(n, tc.addr, tc.max)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr != nil) != (err != nil) || got != tc.want {
+				t.Errorf("ReadString(%#x, %d) = %q, %v; want %q, %v", tc.addr, tc.max, got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+	mems := []struct {
+		name    string
+		addr    uint64
+		size    int
+		want    string
+		wantErr error
+	}{
+		{"bytes", a[0], 5, "hello", nil},
+		{"up to the page end", a[2], 4, "abcd", nil},
+		{"across into an unreadable page", a[2], 5, "", syscall.EFAULT},
+		{"empty", a[3], 0, "", nil},
+	}
+	for _, tc := range mems {
+		t.Run("ReadMemory/"+tc.name, func(t *testing.T) {
+			buf := make([]byte, tc.size)
+			err := c.l.ReadMemory(n, tc.addr, buf)
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr != nil) != (err != nil) {
+				t.Fatalf("ReadMemory(%#x, %d) = %v, want %v", tc.addr, tc.size, err, tc.wantErr)
+			}
+			if err == nil && string(buf) != tc.want {
+				t.Errorf("ReadMemory(%#x, %d) read %q, want %q", tc.addr, tc.size, buf, tc.want)
+			}
+		})
+	}
+	if err := c.l.Respond(n.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if at(c.wait(t), 0) != "r=0 errno=0" {
+		t.Errorf("child saw %q", c.stdout.String())
+	}
+}
+
+// TestNewListenerRejects: an fd that is not a listener is refused and left
+// open.
+func TestNewListenerRejects(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	closed, err := unix.Dup(int(r.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(closed)
+
+	cases := []struct {
+		name string
+		fd   int
+		want error
+	}{
+		{"negative", -1, os.ErrInvalid},
+		{"pipe", int(w.Fd()), os.ErrInvalid},
+		{"closed", closed, syscall.EBADF},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := notify.NewListener(tc.fd)
+			if !errors.Is(err, tc.want) || l != nil {
+				t.Errorf("NewListener(%d) = %v, %v; want an error wrapping %v", tc.fd, l, err, tc.want)
+			}
+		})
+	}
+	if _, err := w.Write([]byte("x")); err != nil {
+		t.Errorf("the pipe was closed by the refused NewListener: %v", err)
+	}
+}
