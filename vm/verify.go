@@ -195,10 +195,13 @@ func Verify(prog []bpf.RawInstruction) error {
 		return &VerifyError{Index: -1, Rule: RuleLength,
 			Msg: fmt.Sprintf("program has %d instructions; the kernel takes 1 to %d", n, MaxInsns)}
 	}
-	if err := checkClassic(prog); err != nil {
-		return err
+	if e := checkClassic(prog); e != nil {
+		return e
 	}
-	return checkSeccomp(prog)
+	if e := checkSeccomp(prog); e != nil {
+		return e
+	}
+	return nil
 }
 
 // checkClassic is bpf_check_classic.
