@@ -211,14 +211,14 @@ func TestTraceFields(t *testing.T) {
 
 func TestCoverage(t *testing.T) {
 	p, err := Load(prog(
-		ld(0),                      // 0
-		jk(jmpJEQ, 1, 0, 1),        // 1
-		ret(1),                     // 2
-		jk(jmpJGT, 5, 1, 1),        // 3: jt == jf
-		ret(2),                     // 4: dead
-		jk(jmpJSET, 0x100, 0, 1),   // 5
-		ret(3),                     // 6
-		ret(4),                     // 7
+		ld(0),                    // 0
+		jk(jmpJEQ, 1, 0, 1),      // 1
+		ret(1),                   // 2
+		jk(jmpJGT, 5, 1, 1),      // 3: jt == jf
+		ret(2),                   // 4: dead
+		jk(jmpJSET, 0x100, 0, 1), // 5
+		ret(3),                   // 6
+		ret(4),                   // 7
 	))
 	if err != nil {
 		t.Fatal(err)
