@@ -108,7 +108,7 @@ func run(e *env, args []string) (status int) {
 // report prints err the way every subcommand reports errors and turns it
 // into the exit status.
 func report(e *env, err error) int {
-	if err == nil {
+	if err == nil || errors.Is(err, errHelp) {
 		return 0
 	}
 	var ex exitStatus
