@@ -152,7 +152,7 @@ func (s *OCIServer) Accept(ctx context.Context) (*Listener, *ProcessState, error
 	l, err := NewListener(fds[idx])
 	if err != nil {
 		closeFD(fds[idx])
-		return nil, nil, fmt.Errorf("notify: %s: %q: %w", s.path, SeccompFdName, err)
+		return nil, nil, fmt.Errorf("%w (the %q sent to %s)", err, SeccompFdName, s.path)
 	}
 	return l, state, nil
 }
