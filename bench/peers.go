@@ -19,6 +19,9 @@ type Compiler struct {
 	// program; single-ABI peers (gVisor, elastic) target x86_64 only.
 	MultiArch bool
 	Build     func(p *compiler.Policy) (*Built, error)
+	// Ours: build Case.Ours (our ENOSYS default for unknown numbers)
+	// rather than Case.Policy.
+	Ours bool
 }
 
 // Built is one compiled program.

@@ -169,8 +169,11 @@ func Probes(p *compiler.Policy) ([]Probe, error) {
 			out = append(out, Probe{Kind: Edge, ABI: a, Data: vm.Data{Nr: nr, Arch: a.AuditArch}})
 		}
 		nrs := conditioned(p, a)
-		for _, nr := range sortedKeys(boolSet(nrs)) {
-			out = append(out, argProbes(a, nr, nrs[nr])...)
+		for i, nr := range sortedKeys(boolSet(nrs)) {
+			// The argument = syscall number probes grow with the policy;
+			// for large policies (the stress policy) the first few
+			// conditioned syscalls show the class.
+			out = append(out, argProbes(a, nr, nrs[nr], i < maxArgIsNr)...)
 		}
 	}
 	for _, name := range foreignArches {
@@ -202,7 +205,10 @@ func boolSet(m map[uint32]condSet) map[uint32]bool {
 	return out
 }
 
-func argProbes(a *arch.Arch, nr uint32, cs condSet) []Probe {
+// maxArgIsNr is how many conditioned syscalls per ABI get ArgIsNr probes.
+const maxArgIsNr = 16
+
+func argProbes(a *arch.Arch, nr uint32, cs condSet, withNrs bool) []Probe {
 	args := make([]int, 0, len(cs))
 	for i := range cs {
 		args = append(args, i)
@@ -247,8 +253,11 @@ func argProbes(a *arch.Arch, nr uint32, cs condSet) []Probe {
 		}
 	}
 	// Every syscall number of the ABI as the value of each conditioned
-	// argument, alone and (for the low word) with the high word set.
+	// argument.
 	for _, arg := range args {
+		if !withNrs {
+			break
+		}
 		for _, s := range a.Syscalls() {
 			d := base
 			d.Args[arg] = uint64(s.Nr)

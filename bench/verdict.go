@@ -16,6 +16,7 @@ type DiffGroup struct {
 	A, B    uint32 // the two answers (vm.Effective)
 	Count   int
 	Example string
+	Probe   Probe // the example
 }
 
 func retName(r uint32) string {
@@ -64,7 +65,7 @@ func compareRets(probes []Probe, a, b []uint32) []DiffGroup {
 		k := key{p.Kind, subject(p), a[i], b[i]}
 		g := groups[k]
 		if g == nil {
-			g = &DiffGroup{Kind: k.kind, Subject: k.subj, A: k.a, B: k.b, Example: p.Label()}
+			g = &DiffGroup{Kind: k.kind, Subject: k.subj, A: k.a, B: k.b, Example: p.Label(), Probe: p}
 			groups[k] = g
 			order = append(order, k)
 		}
