@@ -12,7 +12,9 @@ import (
 type op uint8
 
 const (
-	xLdAbs  op = iota // A = word k of seccomp_data (k is the word index, 0..15)
+	xLdAbs  op = iota // A = word k of seccomp_data (k is the word index, 2..15)
+	xLdNr             // ld [0]
+	xLdArch           // ld [4]
 	xLdImm            // A = k (also ld len, rewritten to k = 64)
 	xLdxImm           // X = k (also ldx len)
 	xLdMem            // A = M[k]
@@ -71,10 +73,11 @@ var decodeOp = map[uint16]op{
 	clsJMP | jmpJSET | srcK: xJsetK, clsJMP | jmpJSET | srcX: xJsetX,
 }
 
-// inst is a decoded instruction.
+// inst is a decoded instruction. Jumps carry absolute targets: jt and jf
+// for conditional jumps, jt for ja.
 type inst struct {
 	op     op
-	jt, jf uint8
+	jt, jf uint16
 	k      uint32
 }
 
@@ -95,20 +98,29 @@ func Load(prog []bpf.RawInstruction) (*Prog, error) {
 		orig:  append([]bpf.RawInstruction(nil), prog...),
 		insns: make([]inst, len(prog)),
 	}
-	for i, ins := range prog {
-		p.insns[i] = decode(ins)
+	for pc, ins := range prog {
+		p.insns[pc] = decode(ins, pc)
 	}
 	return p, nil
 }
 
 // decode applies seccomp_check_filter's rewrites (ld [k] reads seccomp_data,
 // ld len and ldx len become loads of the constant 64) and maps the code to
-// the dense op. ins must be verified.
-func decode(ins bpf.RawInstruction) inst {
-	d := inst{jt: ins.Jt, jf: ins.Jf, k: ins.K}
+// the dense op, with jump targets made absolute. ins, at pc, must be
+// verified.
+func decode(ins bpf.RawInstruction, pc int) inst {
+	d := inst{k: ins.K}
 	switch ins.Op {
 	case opLdAbsW:
 		d.op, d.k = xLdAbs, ins.K/4
+		// nr and arch are read by nearly every filter and do not depend
+		// on the byte order.
+		switch ins.K {
+		case 0:
+			d.op = xLdNr
+		case 4:
+			d.op = xLdArch
+		}
 	case opLdLen:
 		d.op, d.k = xLdImm, SizeofData
 	case opLdxLen:
@@ -133,12 +145,14 @@ func decode(ins bpf.RawInstruction) inst {
 		d.op = xNeg
 	case opJa:
 		d.op = xJa
+		d.jt = uint16(pc + 1 + int(ins.K))
 	case opRetK:
 		d.op = xRetK
 	case opRetA:
 		d.op = xRetA
 	default:
 		d.op = decodeOp[ins.Op]
+		d.jt, d.jf = uint16(pc+1+int(ins.Jt)), uint16(pc+1+int(ins.Jf))
 	}
 	return d
 }
@@ -187,11 +201,22 @@ func (p *Prog) Run(d Data) uint32 {
 	var a, x uint32
 	var m [MemWords]uint32
 	insns := p.insns
-	for pc := 0; pc < len(insns); pc++ {
+	if len(insns) == 0 {
+		return 0 // the zero Prog; Load never makes one
+	}
+	// A verified program always reaches a ret, so the loop needs no bound
+	// test of its own; the index stays checked.
+	pc := 0
+	for {
 		in := &insns[pc]
+		pc++
 		switch in.op {
 		case xLdAbs:
 			a = d.word(in.k)
+		case xLdNr:
+			a = d.Nr
+		case xLdArch:
+			a = d.Arch
 		case xLdImm:
 			a = in.k
 		case xLdxImm:
@@ -252,35 +277,32 @@ func (p *Prog) Run(d Data) uint32 {
 		case xRshX:
 			a >>= x & 31
 		case xJa:
-			pc += int(in.k)
+			pc = int(in.jt)
 		case xJeqK:
-			pc += branch(a == in.k, in)
+			pc = target(a == in.k, in)
 		case xJeqX:
-			pc += branch(a == x, in)
+			pc = target(a == x, in)
 		case xJgtK:
-			pc += branch(a > in.k, in)
+			pc = target(a > in.k, in)
 		case xJgtX:
-			pc += branch(a > x, in)
+			pc = target(a > x, in)
 		case xJgeK:
-			pc += branch(a >= in.k, in)
+			pc = target(a >= in.k, in)
 		case xJgeX:
-			pc += branch(a >= x, in)
+			pc = target(a >= x, in)
 		case xJsetK:
-			pc += branch(a&in.k != 0, in)
+			pc = target(a&in.k != 0, in)
 		case xJsetX:
-			pc += branch(a&x != 0, in)
+			pc = target(a&x != 0, in)
 		case xRetK:
 			return in.k
 		case xRetA:
 			return a
 		}
 	}
-	// Unreachable for a verified program: its last instruction returns and
-	// no jump leaves it.
-	return 0
 }
 
-func branch(cond bool, in *inst) int {
+func target(cond bool, in *inst) int {
 	if cond {
 		return int(in.jt)
 	}

@@ -109,6 +109,14 @@ func TestRunRejects(t *testing.T) {
 	if p, err := Load(nil); p != nil || err == nil {
 		t.Error("Load(nil) succeeded")
 	}
+	// The zero Prog is not a program; it must not panic.
+	var z Prog
+	if z.Run(Data{}) != 0 || z.ConstAllow(0, 0) || z.Len() != 0 {
+		t.Error("zero Prog misbehaves")
+	}
+	if got, tr := z.Trace(Data{}); got != 0 || tr.Executed != 0 {
+		t.Error("zero Prog Trace misbehaves")
+	}
 }
 
 func TestDataBytes(t *testing.T) {
@@ -297,19 +305,22 @@ func TestDecodeCoversWhitelist(t *testing.T) {
 		if !seccompAllowed[code] {
 			continue
 		}
-		o := decode(bpf.RawInstruction{Op: code, K: 1}).op
+		o := decode(bpf.RawInstruction{Op: code, K: 1}, 0).op
 		if prev, dup := seen[o]; dup && !(o == xLdImm || o == xLdxImm) {
 			t.Errorf("codes %#x and %#x both decode to op %d", prev, code, o)
 		}
 		seen[o] = code
 	}
-	if o := decode(ld(8)); o.op != xLdAbs || o.k != 2 {
-		t.Errorf("ld [8] decodes to %+v", o)
+	for k, want := range map[uint32]op{0: xLdNr, 4: xLdArch, 8: xLdAbs, 60: xLdAbs} {
+		if o := decode(ld(k), 0); o.op != want || o.k != k/4 {
+			t.Errorf("ld [%d] decodes to %+v", k, o)
+		}
 	}
-	if o := decode(I(opLdLen, 0, 0, 0)); o.op != xLdImm || o.k != 64 {
+	if o := decode(I(opLdLen, 0, 0, 0), 0); o.op != xLdImm || o.k != 64 {
 		t.Errorf("ld len decodes to %+v", o)
 	}
-	if len(seen) != int(xRetA)-int(xLdAbs) {
-		t.Errorf("the whitelist decodes to %d ops, want %d", len(seen), int(xRetA)-int(xLdAbs))
+	// Every op but the three ld [k] ones.
+	if len(seen) != int(xRetA)+1-3 {
+		t.Errorf("the whitelist decodes to %d ops, want %d", len(seen), int(xRetA)+1-3)
 	}
 }

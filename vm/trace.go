@@ -82,12 +82,14 @@ func (p *Prog) Trace(d Data) (uint32, Trace) {
 	var m [MemWords]uint32
 	le := d.LittleEndian()
 	insns := p.insns
-	for pc := 0; pc < len(insns); pc++ {
+	pc := 0
+	for pc < len(insns) {
 		t.Path = append(t.Path, pc)
 		t.Executed++
 		in := &insns[pc]
+		pc++
 		switch in.op {
-		case xLdAbs:
+		case xLdAbs, xLdNr, xLdArch:
 			a = d.word(in.k)
 			t.Fields |= fieldOfWord(in.k, le)
 		case xLdImm:
@@ -117,9 +119,9 @@ func (p *Prog) Trace(d Data) (uint32, Trace) {
 			}
 			a /= x
 		case xJa:
-			pc += int(in.k)
+			pc = int(in.jt)
 		case xJeqK, xJeqX, xJgtK, xJgtX, xJgeK, xJgeX, xJsetK, xJsetX:
-			pc += branch(cond(in.op, a, x, in.k), in)
+			pc = target(cond(in.op, a, x, in.k), in)
 		case xRetK:
 			return in.k, t
 		case xRetA:
@@ -233,10 +235,10 @@ func (c *Coverage) Add(t Trace) {
 		}
 		// jt == jf is a single edge: either outcome covers both.
 		next := t.Path[i+1]
-		if next == pc+1+int(in.jt) {
+		if next == int(in.jt) {
 			c.branch[pc] |= 1
 		}
-		if next == pc+1+int(in.jf) {
+		if next == int(in.jf) {
 			c.branch[pc] |= 2
 		}
 	}
