@@ -109,13 +109,13 @@ func childMemory() int {
 	return 0
 }
 
-// childFlood makes FLOOD_N calls from 8 threads, each call (thread, i)
+// childFlood makes FLOOD_N calls from THREADS threads (8 by default), each call (thread, i)
 // expecting thread*1e6 + i + 1, and prints how many came back wrong.
 func childFlood() int {
 	if err := installAndSend(notifyPolicy(), seccomp.Flag(envInt("FLAGS", 0))); err != nil {
 		return childFatal(err)
 	}
-	const threads = 8
+	threads := envInt("THREADS", 8)
 	total := envInt("FLOOD_N", 10000)
 	var (
 		wg   sync.WaitGroup

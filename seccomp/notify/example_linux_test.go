@@ -252,7 +252,7 @@ func startTarget(mode, dir string) (*exec.Cmd, *notify.Listener, *bytes.Buffer, 
 	defer ours.Close()
 	out := new(bytes.Buffer)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+mode)
+	cmd.Env = childEnviron(mode)
 	cmd.Dir = dir
 	cmd.ExtraFiles = []*os.File{theirs}
 	cmd.Stdout, cmd.Stderr = out, out

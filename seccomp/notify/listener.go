@@ -16,10 +16,12 @@ const MaxErrno = 4095
 // Flags are listener flags for SetFlags (SECCOMP_IOCTL_NOTIF_SET_FLAGS).
 type Flags uint64
 
-// SyncWakeUp (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6) makes the
-// kernel wake the supervisor, and the target after the answer, on the
-// current CPU, which roughly halves the round-trip time when supervisor and
-// target take turns.
+// SyncWakeUp (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6) asks the
+// kernel to wake the supervisor, and the target after the answer, on the
+// current CPU (wake_up_poll_on_current_cpu), for supervisors and targets
+// that take turns. It was designed for a supervisor blocked in the receive
+// ioctl; Receive waits in the runtime poller instead, and
+// BenchmarkReceiveRespond shows no gain from it there.
 const SyncWakeUp Flags = 1
 
 // AddFDOptions says how AddFD installs a file descriptor in the target

@@ -268,7 +268,7 @@ func TestSupervisorExits(t *testing.T) {
 	}
 	lf := os.NewFile(uintptr(dup), "listener")
 	sup := exec.Command(os.Args[0], "-test.run=^$")
-	sup.Env = append(os.Environ(), childEnv+"=supervisor")
+	sup.Env = childEnviron("supervisor")
 	sup.ExtraFiles = []*os.File{lf}
 	var supOut strings.Builder
 	sup.Stdout = &supOut

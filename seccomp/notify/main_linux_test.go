@@ -123,7 +123,7 @@ func startChild(t testing.TB, mode string, env ...string) *child {
 	}
 
 	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^$"), stdin: stdinW, done: make(chan error, 1)}
-	c.cmd.Env = append(os.Environ(), append([]string{childEnv + "=" + mode}, env...)...)
+	c.cmd.Env = append(childEnviron(mode), env...)
 	c.cmd.ExtraFiles = []*os.File{theirs}
 	c.cmd.Stdin = stdinR
 	c.cmd.Stdout = &c.stdout
@@ -200,6 +200,17 @@ func receive(t testing.TB, l *notify.Listener) *notify.Notif {
 		t.Fatalf("Receive: %v", err)
 	}
 	return n
+}
+
+// childEnviron is the environment of a child running mode. It turns off
+// the race detector's one-second sleep at exit, which would otherwise
+// dominate these tests' run time under -race.
+func childEnviron(mode string) []string {
+	race := "atexit_sleep_ms=0"
+	if g := os.Getenv("GORACE"); g != "" {
+		race = g + " " + race
+	}
+	return append(os.Environ(), childEnv+"="+mode, "GORACE="+race)
 }
 
 // envInt reads an integer from the environment (children's parameters).

@@ -34,7 +34,9 @@ type Handler func(ctx context.Context, r *Request) Response
 // itself, and methods that act on it through the listener.
 type Request struct {
 	Notif
-	l *Listener
+	l           *Listener
+	ctx         context.Context // Serve's
+	cancelErrno syscall.Errno
 
 	mu       sync.Mutex // serialises answers: exactly one reaches the kernel
 	answered bool
@@ -58,24 +60,25 @@ func (r *Request) ReadString(addr uint64, max int) (string, error) {
 // Listener.IDValid.
 func (r *Request) Valid() error { return r.l.IDValid(r.ID) }
 
-// errAnswered is returned by AddFD with Send when the request already has
-// its answer, which happens when Serve's context ended meanwhile.
+// errAnswered is returned by AddFD once the request has its answer, or once
+// Serve's context is done (which answers it with CancelErrno).
 var errAnswered = errors.New("request already answered")
 
 // AddFD installs a copy of fd in the target; see Listener.AddFD. With o.Send
 // the notification is answered (with the new fd number) and the handler's
-// Response is then ignored.
+// Response is then ignored. Once Serve's context is done AddFD fails, and
+// the notification is answered with CancelErrno.
 func (r *Request) AddFD(fd int, o AddFDOptions) (int, error) {
-	if !o.Send {
-		return r.l.AddFD(r.ID, fd, o)
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !r.answered && r.ctx.Err() != nil {
+		r.respondLocked(Response{})
+	}
 	if r.answered {
 		return -1, &Error{Op: "addfd", ID: r.ID, Err: errAnswered}
 	}
 	remote, err := r.l.AddFD(r.ID, fd, o)
-	if err == nil {
+	if err == nil && o.Send {
 		r.answered = true
 	}
 	return remote, err
@@ -88,7 +91,17 @@ func (r *Request) answer(resp Response) error {
 	if r.answered {
 		return nil
 	}
+	return r.respondLocked(resp)
+}
+
+// respondLocked sends resp, or CancelErrno once Serve's context is done:
+// whatever a handler decides after that comes too late, however the race
+// between its answer and Serve's went.
+func (r *Request) respondLocked(resp Response) error {
 	r.answered = true
+	if r.ctx.Err() != nil {
+		resp = Errno(r.cancelErrno)
+	}
 	switch {
 	case resp.Errno != 0:
 		return r.l.RespondErrno(r.ID, resp.Errno)
@@ -105,9 +118,9 @@ type ServeOptions struct {
 	// EPERM: a supervisor bug denies the call, and unlike ENOSYS it does not
 	// invite libc to fall back to another syscall the filter may not cover.
 	PanicErrno syscall.Errno
-	// CancelErrno answers the notifications whose handlers are still running
-	// when ctx ends. Zero means ENOSYS, what the kernel itself answers once
-	// the listener is closed.
+	// CancelErrno answers every received notification not yet answered when
+	// ctx ends, whatever its handler returns later. Zero means ENOSYS, what
+	// the kernel itself answers once the listener is closed.
 	CancelErrno syscall.Errno
 	// OnError, if set, hears about failures that do not stop Serve: an
 	// answer the kernel refused (usually ErrGone: the target was
@@ -117,10 +130,10 @@ type ServeOptions struct {
 }
 
 // Serve receives notifications from l until ctx is done or every target has
-// exited, and answers each exactly once: with what its handler returns,
-// with o.PanicErrno if the handler panics, or with o.CancelErrno if ctx
-// ends while the handler runs (the handler's later answer is then
-// dropped).
+// exited, and answers each exactly once: with what its handler returns (or
+// its Request.AddFD with Send), with o.PanicErrno if the handler panics, or
+// with o.CancelErrno if ctx ends before the handler's answer is sent (the
+// handler's answer is then dropped).
 //
 // Serve returns nil when the listener hangs up (ErrHangup: no task uses the
 // filter any more), ctx.Err() when ctx is done, and the receive error
@@ -169,7 +182,7 @@ func Serve(ctx context.Context, l *Listener, h Handler, o ServeOptions) error {
 		if err != nil {
 			break
 		}
-		r := &Request{Notif: *n, l: l}
+		r := &Request{Notif: *n, l: l, ctx: ctx, cancelErrno: o.CancelErrno}
 		mu.Lock()
 		inFlight[r] = struct{}{}
 		mu.Unlock()
