@@ -9,8 +9,10 @@
 // descriptor ([Listener.AddFD]). [Serve] runs that loop with concurrent
 // handlers and guarantees every received notification one answer.
 //
-// Getting a listener: install a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER
-// (package seccomp returns the fd) and wrap the fd with [NewListener]. The
+// Getting a listener: install a filter with SECCOMP_FILTER_FLAG_NEW_LISTENER,
+// for example seccomp.InstallProgram(prog.Insns,
+// seccomp.WithFlags(seccomp.NewListener)), and wrap the fd it returns with
+// [NewListener]. The
 // filtered process is usually not the supervisor: a process that holds a
 // USER_NOTIF filter and also supervises it deadlocks as soon as the
 // supervising thread makes a notified call. So the target typically
@@ -28,8 +30,9 @@
 //     restarted as a new notification with a new ID, and the answer to the old
 //     one fails with [ErrGone]. A handler with side effects (creating a
 //     directory, say) may therefore run twice for one call. Install the filter
-//     with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19) so that once
-//     the notification has been received only a fatal signal interrupts it.
+//     with seccomp.WaitKillableRecv (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+//     Linux 5.19) so that once the notification has been received only a
+//     fatal signal interrupts it.
 //   - Pointer arguments point into the target's memory, which the target (or
 //     another of its threads) can change after the supervisor has read it.
 //     Emulate the call from the copy you read; never read, approve and then
@@ -39,6 +42,12 @@
 //     target dies. [Listener.ReadMemory] checks that the notification is still
 //     pending after reading, as seccomp_unotify(2) requires, so the bytes
 //     really came from the target.
+//
+// The examples show two supervisors in full: one that lets an unprivileged
+// process create directories under one directory by doing mkdirat(2) for it
+// (reading the path from the target's memory and resolving it against the
+// target's working directory), and one that answers socket(2) with an
+// injected, already connected socket.
 //
 // Everything here needs Linux 5.0 (user notification); AddFD needs 5.9,
 // AddFD with Send 5.14, [Listener.SetFlags] 6.6. On other systems the
