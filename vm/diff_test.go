@@ -430,3 +430,31 @@ func TestKernelStack(t *testing.T) {
 		}
 	}
 }
+
+// TestKernelUprobeException shows the one case where the kernel does not
+// do what the filter returns: x86_64 uprobe (336) bypasses a deny-all filter
+// (outside a uprobe trampoline it fails with ENXIO), and ConstAllow, unlike
+// ConstAllowByProgram, predicts it.
+func TestKernelUprobeException(t *testing.T) {
+	p := prober(t)
+	deny := prog(ret(retErrno | 1))
+	probes := []kernelprobe.Probe{{Nr: 336}, {Nr: 39}, {Entry: kernelprobe.EntryInt80, Nr: 20}}
+	res, err := p.Run([]kernelprobe.Job{{Filters: [][]bpf.RawInstruction{deny}, Probes: probes}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Load(deny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pr := range probes {
+		o := res[0].Outcomes[i]
+		bypassed := o.Kind == kernelprobe.Returned && o.Ret == -int64(syscall.ENXIO)
+		if got := q.ConstAllow(pr.SeenNr(), pr.Arch()); got != bypassed {
+			t.Errorf("%s: ConstAllow = %v, kernel %v", probeString(pr), got, o)
+		}
+		if q.ConstAllowByProgram(pr.SeenNr(), pr.Arch()) {
+			t.Errorf("%s: ConstAllowByProgram of a deny-all filter", probeString(pr))
+		}
+	}
+}
