@@ -23,6 +23,7 @@ type options struct {
 // Results is one run of the comparison.
 type Results struct {
 	Date, Kernel, CPU, Go string
+	LoadBefore, LoadAfter string // /proc/loadavg at the start and the end
 	Versions              []string
 	Skipped               []string
 	Mixes                 []Mix
@@ -52,7 +53,8 @@ func compilersAll() []Compiler {
 
 func run(o options) (*Results, error) {
 	r := &Results{Date: time.Now().UTC().Format("2006-01-02 15:04 UTC"), Kernel: uname(), CPU: cpuModel(),
-		Go: runtime.Version(), Versions: versions()}
+		Go: runtime.Version(), Versions: versions(), LoadBefore: loadavg()}
+	defer func() { r.LoadAfter = loadavg() }()
 	var err error
 	if r.Mixes, err = loadMixes("testdata"); err != nil {
 		return nil, err
@@ -202,6 +204,20 @@ func errnoName(e int) string {
 		return "EAFNOSUPPORT: the kernel ran it"
 	}
 	return "?"
+}
+
+// loadavg is the 1, 5 and 15 minute load averages: the timings are only as
+// good as the machine was quiet.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func uname() string {
