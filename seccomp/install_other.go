@@ -8,6 +8,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/net/bpf"
+
+	"github.com/seccompile/seccompile/compiler"
 )
 
 // errUnsupported is what every kernel-facing call returns off Linux; it
@@ -39,3 +41,26 @@ func NoNewPrivs() (bool, error) { return false, errUnsupported }
 // FlagAvailable needs Linux; elsewhere it returns an error matching
 // errors.ErrUnsupported.
 func FlagAvailable(f Flag) (bool, error) { return false, errUnsupported }
+
+// InstallStrict needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func InstallStrict() error { return errUnsupported }
+
+// ExitThread needs Linux; elsewhere it blocks the goroutine forever.
+func ExitThread() { select {} }
+
+// CurrentMode needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func CurrentMode() (Mode, error) { return 0, errUnsupported }
+
+// ActionAvailable needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func ActionAvailable(a compiler.Action) (bool, error) { return false, errUnsupported }
+
+// Supported returns an error matching errors.ErrUnsupported: seccomp is
+// Linux only.
+func Supported() error { return errUnsupported }
+
+// NotifSizes needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func NotifSizes() (Sizes, error) { return Sizes{}, errUnsupported }

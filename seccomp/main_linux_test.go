@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 
 // childResult is how a child ended.
 type childResult struct {
+	pid            int
 	stdout, stderr string
 	exitCode       int            // -1 when killed by a signal
 	signal         syscall.Signal // the signal, if any
@@ -50,8 +51,18 @@ func (r childResult) String() string {
 // extra environment variables (KEY=VALUE).
 func runChild(t *testing.T, name string, env ...string) childResult {
 	t.Helper()
+	return runChildCmd(t, name, nil, env...)
+}
+
+// runChildCmd is runChild with a hook that may change the command (its
+// binary, credentials) before it starts.
+func runChildCmd(t *testing.T, name string, hook func(*exec.Cmd), env ...string) childResult {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(append(os.Environ(), childEnv+"="+name), env...)
+	if hook != nil {
+		hook(cmd)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	done := make(chan error, 1)
@@ -66,7 +77,7 @@ func runChild(t *testing.T, name string, env ...string) childResult {
 		<-done
 		t.Fatalf("child %s timed out; stdout:\n%s\nstderr:\n%s", name, out.String(), errb.String())
 	}
-	r := childResult{stdout: out.String(), stderr: errb.String()}
+	r := childResult{pid: cmd.Process.Pid, stdout: out.String(), stderr: errb.String()}
 	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	if ws.Signaled() {
 		r.exitCode, r.signal = -1, ws.Signal()

@@ -148,29 +148,6 @@ func NoNewPrivs() (bool, error) {
 	return v == 1, nil
 }
 
-// Mode is a thread's seccomp mode, as PR_GET_SECCOMP and the "Seccomp:"
-// line of /proc/PID/status report it.
-type Mode int
-
-// The modes.
-const (
-	ModeDisabled Mode = unix.SECCOMP_MODE_DISABLED
-	ModeStrict   Mode = unix.SECCOMP_MODE_STRICT
-	ModeFilter   Mode = unix.SECCOMP_MODE_FILTER
-)
-
-func (m Mode) String() string {
-	switch m {
-	case ModeDisabled:
-		return "disabled"
-	case ModeStrict:
-		return "strict"
-	case ModeFilter:
-		return "filter"
-	}
-	return "Mode(" + strconv.Itoa(int(m)) + ")"
-}
-
 // CurrentMode returns the calling thread's seccomp mode
 // (prctl(PR_GET_SECCOMP)). Do not call it from a thread in strict mode:
 // prctl is not among the calls strict mode allows.
