@@ -140,3 +140,17 @@ func FuzzParseProcessState(f *testing.F) {
 		}
 	})
 }
+
+// TestReadMemoryInvisibleTarget: a target outside the supervisor's PID
+// namespace has Pid 0, and reading its memory is refused before any
+// syscall.
+func TestReadMemoryInvisibleTarget(t *testing.T) {
+	var l Listener
+	n := &Notif{ID: 1}
+	if err := l.ReadMemory(n, 0x1000, make([]byte, 4)); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("ReadMemory = %v, want ESRCH", err)
+	}
+	if _, err := l.ReadString(n, 0x1000, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("ReadString = %v, want ESRCH", err)
+	}
+}

@@ -28,6 +28,8 @@ func Continue() Response { return Response{Continue: true} }
 // Handler decides one notification. Serve runs handlers concurrently, one
 // goroutine per notification; ctx is Serve's context, and a handler should
 // return soon after it is done (Serve waits for every handler to return).
+// A handler answers by returning a Response (or with Request.AddFD and
+// Send), never through the Listener directly: Serve would answer again.
 type Handler func(ctx context.Context, r *Request) Response
 
 // Request is a notification being handled by Serve: the notification
