@@ -178,7 +178,7 @@ func (s *server) alloc(n uintptr) (uintptr, error) {
 func jobSize(j wireJob) uintptr {
 	n := uintptr(64) + 64*3 + uintptr(len(j.Filters))*24 + uintptr(len(j.Probes))*128
 	for _, f := range j.Filters {
-		n += uintptr(len(f))*8 + 64
+		n += uintptr(len(f)) + 64
 	}
 	return n
 }
@@ -234,19 +234,15 @@ func (s *server) batch(jobs []wireJob) ([]wireResult, error) {
 			return nil, err
 		}
 		for f, prog := range j.Filters {
-			if len(prog) > 0xffff {
-				return nil, fmt.Errorf("job %d filter %d: %d instructions do not fit sock_fprog.len", i, f, len(prog))
+			if len(prog)%8 != 0 || len(prog)/8 > 0xffff {
+				return nil, fmt.Errorf("job %d filter %d: %d bytes are not a sock_filter array sock_fprog can hold", i, f, len(prog))
 			}
-			insns, err := s.alloc(uintptr(len(prog))*8 + 8)
+			insns, err := s.alloc(uintptr(len(prog)) + 8)
 			if err != nil {
 				return nil, err
 			}
-			for k, ins := range prog {
-				b := s.mem[insns-s.base+uintptr(k)*8:]
-				b[0], b[1], b[2], b[3] = byte(ins.Op), byte(ins.Op>>8), ins.Jt, ins.Jf
-				b[4], b[5], b[6], b[7] = byte(ins.K), byte(ins.K>>8), byte(ins.K>>16), byte(ins.K>>24)
-			}
-			*at[sockFprog](s, jb.Fprogs+uintptr(f)*16) = sockFprog{Len: uint16(len(prog)), Filter: insns}
+			copy(s.mem[insns-s.base:], prog)
+			*at[sockFprog](s, jb.Fprogs+uintptr(f)*16) = sockFprog{Len: uint16(len(prog) / 8), Filter: insns}
 			*at[int64](s, jb.InstallRet+uintptr(f)*8) = notAttempted
 		}
 		if jb.Probes, err = s.alloc(uintptr(len(j.Probes)) * 64); err != nil {

@@ -1,6 +1,7 @@
 package kernelprobe
 
 import (
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -38,9 +39,21 @@ func Main() {
 	os.Exit(0)
 }
 
+// wireJob is a Job on the pipe: each filter as the bytes of its struct
+// sock_filter array (host order), which gob sends as one block.
 type wireJob struct {
-	Filters [][]bpf.RawInstruction
+	Filters [][]byte
 	Probes  []Probe
+}
+
+func sockFilterBytes(prog []bpf.RawInstruction) []byte {
+	b := make([]byte, 0, 8*len(prog))
+	for _, ins := range prog {
+		b = binary.NativeEndian.AppendUint16(b, ins.Op)
+		b = append(b, ins.Jt, ins.Jf)
+		b = binary.NativeEndian.AppendUint32(b, ins.K)
+	}
+	return b
 }
 
 type wireResult struct {
@@ -155,7 +168,10 @@ func (p *Prober) Run(jobs []Job) ([]Result, error) {
 				return nil, fmt.Errorf("job %d: %w", i, err)
 			}
 		}
-		wire[i] = wireJob(j)
+		wire[i].Probes = j.Probes
+		for _, f := range j.Filters {
+			wire[i].Filters = append(wire[i].Filters, sockFilterBytes(f))
+		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
