@@ -65,6 +65,7 @@ func (p *Profile) Policy(o Options) (*compiler.Policy, []Warning, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	e.notifyWarnings()
 	pol := &compiler.Policy{Default: def}
 	for _, a := range e.abis {
 		pol.Arches = append(pol.Arches, a.Name)
@@ -162,6 +163,30 @@ func (e *evaluator) targets() error {
 	}
 	add(native)
 	return nil
+}
+
+// notifyWarnings reports what runc (libcontainer/seccomp InitSeccomp)
+// refuses about SCMP_ACT_NOTIFY, and a notify with nobody to answer it.
+func (e *evaluator) notifyWarnings() {
+	notify := e.p.DefaultAction == ActNotify
+	if notify {
+		// runc writes the listener fd to its parent after loading the
+		// filter; a notifying write would never get there.
+		e.warn("defaultAction", -1, "", "runc refuses SCMP_ACT_NOTIFY as the default action")
+	}
+	for i := range e.p.Syscalls {
+		s := &e.p.Syscalls[i]
+		if s.Action != ActNotify {
+			continue
+		}
+		notify = true
+		if slices.Contains(s.names(), "write") {
+			e.warn(entryField(i, ".names"), i, "", "runc refuses SCMP_ACT_NOTIFY for write")
+		}
+	}
+	if notify && e.p.ListenerPath == "" {
+		e.warn("listenerPath", -1, "", "SCMP_ACT_NOTIFY is used but no listenerPath is set: a runtime has nobody to pass the notify fd to")
+	}
 }
 
 // action turns an entry's action, errnoRet and errno into the kernel's

@@ -262,18 +262,27 @@ func (d *decoder) str(path string, entry int, dst *string) error {
 	return d.typeErr(off, path, entry, "string", tok)
 }
 
-// strs reads an array of strings; null gives nil.
+// strs reads an array of strings; null gives nil. The positions of the
+// elements are recorded for the lists validate checks element by element
+// (architectures, flags), not for syscall names, which are many.
 func (d *decoder) strs(path string, entry int, dst *[]string) error {
+	elemPos := !strings.HasSuffix(path, ".names")
 	var out []string
 	null, err := d.array(path, entry, func(i int) error {
-		var s string
-		p := path + "[" + strconv.Itoa(i) + "]"
-		tok, off, err := d.value(p, entry)
+		var tok json.Token
+		var off int64
+		var err error
+		if elemPos {
+			tok, off, err = d.value(path+"["+strconv.Itoa(i)+"]", entry)
+		} else {
+			tok, off, err = d.token(path, entry)
+		}
 		if err != nil {
 			return err
 		}
 		s, ok := tok.(string)
 		if !ok {
+			p := path + "[" + strconv.Itoa(i) + "]"
 			if err := d.skipRest(tok, p, entry); err != nil {
 				return err
 			}

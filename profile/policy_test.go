@@ -189,6 +189,31 @@ func TestWarnings(t *testing.T) {
 	}
 }
 
+func TestNotifyWarnings(t *testing.T) {
+	p := mustParse(t, `{"defaultAction": "SCMP_ACT_NOTIFY", "syscalls": [{"names": ["write", "read"], "action": "SCMP_ACT_NOTIFY"}]}`)
+	_, w, err := p.Policy(Options{Arches: []string{"x86_64"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range w {
+		got = append(got, x.String())
+	}
+	want := []string{
+		"defaultAction: runc refuses SCMP_ACT_NOTIFY as the default action",
+		"syscalls[0].names: runc refuses SCMP_ACT_NOTIFY for write",
+		"listenerPath: SCMP_ACT_NOTIFY is used but no listenerPath is set: a runtime has nobody to pass the notify fd to",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+	p.ListenerPath, p.DefaultAction = "/run/x.sock", ActAllow
+	p.Syscalls[0].Names = []string{"read"}
+	if _, w, _ := p.Policy(Options{Arches: []string{"x86_64"}}); len(w) != 0 {
+		t.Errorf("warnings %v, want none", w)
+	}
+}
+
 func TestRuncUnknown(t *testing.T) {
 	p := mustParse(t, `{"defaultAction": "SCMP_ACT_KILL_PROCESS"}`)
 	pol, _ := mustPolicy(t, p, Options{Arches: []string{"x86_64"}, RuncUnknown: true})
