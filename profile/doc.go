@@ -39,12 +39,14 @@
 // Where this package knowingly differs from Docker:
 //
 //   - Docker evaluates includes/excludes.arches once, against the host's
-//     GOARCH (so "x32" never matches, and on an amd64 host a rule for "x86"
-//     alone is dropped for the i386 ABI too). Here each target ABI is
-//     evaluated on its own, and a rule that holds on some ABIs only carries
-//     compiler.Rule.Arches. Arch names are matched in every spelling
-//     arch.Lookup accepts, plus Docker's "mips3l64n32"; spellings Docker
-//     itself would never match are reported as warnings.
+//     GOARCH: "x32" never matches, and on an amd64 host a rule for
+//     [amd64, x32] holds for the i386 ABI too (Docker's default allows
+//     i386 arch_prctl that way) while a rule for "x86" alone is dropped
+//     for it. Here each target ABI is evaluated on its own, and a rule that
+//     holds on some ABIs only carries compiler.Rule.Arches. Arch names are
+//     matched in every spelling arch.Lookup accepts, plus Docker's
+//     "mips3l64n32"; spellings Docker itself would never match are
+//     reported as warnings. Options.Host gives Docker's behaviour exactly.
 //   - Syscall numbers the ABI's table does not know get ERRNO(ENOSYS) (the
 //     compiler's default) rather than the default action, so that libc
 //     falls back as on an older kernel; Options.RuncUnknown restores runc's
@@ -53,6 +55,7 @@
 //     clamp them to 4095 silently.
 //   - Calls from ABIs the profile does not list get KILL_PROCESS (the
 //     compiler's default); libseccomp, and so runc, kill only the thread.
+//   - Duplicate keys are an error; encoding/json keeps the last one.
 //
 // # Writing
 //
@@ -66,6 +69,8 @@
 // (localhostProfile), kind.yaml configures a cluster, and the Security
 // Profiles Operator's SeccompProfile custom resources embed the OCI fields
 // under spec: reading them would need a YAML parser, which this module does
-// not depend on. Convert such a resource's spec to JSON first (for example
-// with yq or kubectl -o json) and Parse that.
+// not depend on. Convert such a resource to JSON first (kubectl get -o
+// json, or yq): Parse reads the profile under its "spec" (ignoring the
+// operator's own fields such as baseProfileName, which it resolves), as it
+// reads the one under "linux"."seccomp" of an OCI config.json.
 package profile

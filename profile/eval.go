@@ -59,7 +59,7 @@ func (p *Profile) Policy(o Options) (*compiler.Policy, []Warning, error) {
 	var unknownCaps []string
 	e.caps, unknownCaps = newCapSet(o.Caps)
 	if len(unknownCaps) > 0 {
-		e.warn("", -1, "", fmt.Sprintf("Options.Caps: unknown capabilities %s", strings.Join(unknownCaps, ", ")))
+		e.warn("Options.Caps", -1, "", "unknown capabilities "+strings.Join(unknownCaps, ", "))
 	}
 	def, err := e.defaultAction()
 	if err != nil {
