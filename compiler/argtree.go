@@ -1,6 +1,9 @@
 package compiler
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // Argument rules of one syscall become a decision tree over 32-bit words of
 // seccomp_data.args. Each condition is first turned into a tiny decision
@@ -27,8 +30,21 @@ type cnode struct {
 // tests; root is where evaluation starts (or cTrue/cFalse if constant).
 type condProg struct {
 	nodes [3]cnode
+	below [3]uint16 // words tested by each node and its successors
 	n     int8
 	root  int8
+}
+
+// wordBit is the bit of an argument word in condProg.below.
+func wordBit(off uint8) uint16 { return 1 << ((off - offArgs) / 4) }
+
+// words returns the argument words the condition may still test from
+// node i on.
+func (p *condProg) words(i int8) uint16 {
+	if i < 0 {
+		return 0
+	}
+	return p.below[i]
 }
 
 // word offsets of argument i's halves in seccomp_data: on little-endian ABIs
@@ -92,6 +108,7 @@ func (p *condProg) add(a atom, t, f int8) int8 {
 	}
 	i := p.n
 	p.nodes[i] = cnode{a: a, t: t, f: f}
+	p.below[i] = wordBit(a.off) | p.words(t) | p.words(f)
 	p.n++
 	return i
 }
@@ -266,9 +283,13 @@ type argBuilder struct {
 	rules    []argRule
 	conds    []condProg
 	fallback nodeID
-	org      Origin // Arch and Syscall of the nodes it makes
+	org      org // ABI and syscall of the nodes it makes
 	steps    int
 	stack    []int8
+	pts      []uint32
+	tests    []int
+	segs     []seg
+	keys     []int8
 }
 
 // build returns the decision node for the rules given the per-condition
@@ -304,6 +325,7 @@ func (b *argBuilder) build(cur []int8, k know) nodeID {
 			}
 		}
 		if dead {
+			cur[r.c0] = cFalse // skip it quickly below and in the subtrees
 			continue
 		}
 		if first < 0 {
@@ -320,6 +342,13 @@ func (b *argBuilder) build(cur []int8, k know) nodeID {
 		return b.fallback
 	}
 	a := b.conds[firstCond].nodes[cur[firstCond]].a
+	o := b.org
+	o.rule = int32(b.rules[first].rule)
+	if a.mask == fullMask && a.op != opJsetK {
+		if d, ok := b.split(cur, k, a.off, first, o); ok {
+			return d
+		}
+	}
 
 	base := len(b.stack)
 	b.stack = append(b.stack, cur...)
@@ -327,9 +356,208 @@ func (b *argBuilder) build(cur []int8, k know) nodeID {
 	b.stack = append(b.stack[:base], cur...)
 	f := b.build(b.stack[base:base+len(cur)], k.with(a, false))
 	b.stack = b.stack[:base]
+	return b.g.test(a, t, f, o)
+}
 
-	org := b.org
-	org.Rule = b.rules[first].rule
-	org.Role = RoleArg
-	return b.g.test(a, t, f, org)
+// split handles the case where the rules still alive test the word at off
+// against several constants (a set of allowed values, ranges): it cuts the
+// word's known interval at every boundary those tests have, decides each
+// segment, merges neighbours that decide alike and returns a binary search
+// over the segments, so n values cost log n tests, not n. ok is false when
+// there are only two segments (a single test is as good).
+func (b *argBuilder) split(cur []int8, k know, off uint8, first int, o org) (nodeID, bool) {
+	w := (off - offArgs) / 4
+	lo, hi := k.lo[w], k.hi[w]
+	p0, t0 := len(b.pts), len(b.tests)
+	for ri := first; ri < len(b.rules); ri++ {
+		r := &b.rules[ri]
+		if cur[r.c0] == cFalse {
+			continue
+		}
+		for ci := r.c0; ci < r.c1; ci++ {
+			if cur[ci] < 0 {
+				continue
+			}
+			a := b.conds[ci].nodes[cur[ci]].a
+			if a.off != off || a.mask != fullMask {
+				continue
+			}
+			switch a.op {
+			case opJeqK:
+				b.pts = append(b.pts, a.k, a.k+1)
+			case opJgtK:
+				b.pts = append(b.pts, a.k+1)
+			case opJgeK:
+				b.pts = append(b.pts, a.k)
+			default:
+				continue
+			}
+			b.tests = append(b.tests, ci)
+		}
+	}
+	pts := b.pts[p0:]
+	// Keep the cut points strictly inside (lo, hi], sorted and distinct.
+	n := 0
+	for _, p := range pts {
+		if p > lo && p <= hi {
+			pts[n] = p
+			n++
+		}
+	}
+	pts = pts[:n]
+	if n < 2 {
+		b.pts, b.tests = b.pts[:p0], b.tests[:t0]
+		return 0, false
+	}
+	slices.Sort(pts)
+	pts = slices.Compact(pts)
+	tests := b.tests[t0:]
+
+	s0 := len(b.segs)
+	start := lo
+	// Segments where every test comes out the same way and no condition
+	// still looks at this word (a value not in a set: the gaps between
+	// its members) decide alike: remember the last few.
+	var memo [4]struct {
+		at int // in b.stack, -1 if unused
+		d  nodeID
+	}
+	for i := range memo {
+		memo[i].at = -1
+	}
+	nm := 0
+	k0 := len(b.keys)
+	bit := wordBit(off)
+	// Conditions without a test here keep their state in every segment:
+	// whether one of them still reads the word is known once.
+	untestedUses := false
+	for ri := first; ri < len(b.rules) && !untestedUses; ri++ {
+		r := &b.rules[ri]
+		if cur[r.c0] == cFalse {
+			continue
+		}
+		for ci := r.c0; ci < r.c1; ci++ {
+			if b.conds[ci].words(cur[ci])&bit != 0 && !slices.Contains(tests, ci) {
+				untestedUses = true
+				break
+			}
+		}
+	}
+	for i := 0; i <= len(pts); i++ {
+		end := hi
+		if i < len(pts) {
+			end = pts[i] - 1
+		}
+		// Every test on the word has one outcome on the whole segment, as
+		// its boundaries are cut points: advance those conditions directly.
+		base := len(b.stack)
+		b.stack = append(b.stack, cur...)
+		sc := b.stack[base : base+len(cur)]
+		for _, ci := range tests {
+			nd := &b.conds[ci].nodes[cur[ci]]
+			var v bool
+			switch nd.a.op {
+			case opJeqK:
+				v = start == nd.a.k && end == nd.a.k
+			case opJgtK:
+				v = start > nd.a.k
+			case opJgeK:
+				v = start >= nd.a.k
+			}
+			if v {
+				sc[ci] = nd.t
+			} else {
+				sc[ci] = nd.f
+			}
+		}
+		uses := untestedUses
+		for _, ci := range tests {
+			if uses {
+				break
+			}
+			uses = b.conds[ci].words(sc[ci])&bit != 0
+		}
+		// The key of a segment is its tests' outcomes: the other
+		// conditions are the same in every segment.
+		d, hit := nodeID(0), false
+		if !uses {
+		memo:
+			for _, m := range memo {
+				if m.at < 0 {
+					continue
+				}
+				for j, ci := range tests {
+					if b.keys[m.at+j] != sc[ci] {
+						continue memo
+					}
+				}
+				d, hit = m.d, true
+				break
+			}
+		}
+		if !hit {
+			at := -1
+			if !uses {
+				at = len(b.keys)
+				for _, ci := range tests {
+					b.keys = append(b.keys, sc[ci]) // before build simplifies sc
+				}
+			}
+			kk := k
+			kk.lo[w], kk.hi[w] = start, end
+			d = b.build(sc, kk)
+			if at >= 0 {
+				memo[nm%len(memo)].at, memo[nm%len(memo)].d = at, d
+				nm++
+			}
+		}
+		b.stack = b.stack[:base]
+		if last := len(b.segs) - 1; last >= s0 && b.segs[last].d == d {
+			b.segs[last].hi = end
+		} else {
+			b.segs = append(b.segs, seg{lo: start, hi: end, d: d})
+		}
+		if i < len(pts) {
+			start = pts[i]
+		}
+	}
+	b.keys = b.keys[:k0]
+	b.pts, b.tests = b.pts[:p0], b.tests[:t0]
+	segs := b.segs[s0:]
+	d := b.searchSegs(segs, off, o)
+	b.segs = b.segs[:s0]
+	return d, true
+}
+
+// seg is a run of a word's values with one decision.
+type seg struct {
+	lo, hi uint32
+	d      nodeID
+}
+
+// searchSegs is a binary search over segs by jge on their starts, with a
+// lone value between two segments of one decision tested by jeq. Segments
+// weigh alike except the one holding 0, which weighs as much as all the
+// others: zero is the commonest argument (flags, offsets, "no pointer"), so
+// it is found after one or two tests.
+func (b *argBuilder) searchSegs(segs []seg, off uint8, o org) nodeID {
+	switch {
+	case len(segs) == 1:
+		return segs[0].d
+	case len(segs) == 3 && segs[0].d == segs[2].d && segs[1].lo == segs[1].hi:
+		return b.g.test(eq(off, fullMask, segs[1].lo), segs[1].d, segs[0].d, o)
+	case len(segs) == 2 && segs[0].lo == segs[0].hi:
+		return b.g.test(eq(off, fullMask, segs[0].lo), segs[0].d, segs[1].d, o)
+	case len(segs) == 2 && segs[1].lo == segs[1].hi:
+		return b.g.test(eq(off, fullMask, segs[1].lo), segs[1].d, segs[0].d, o)
+	}
+	m := len(segs) / 2
+	if segs[0].lo == 0 {
+		// weights: len(segs)-1 for segs[0], 1 for each other; split where
+		// the left side first reaches half of 2*(len(segs)-1).
+		m = 1
+	}
+	right := b.searchSegs(segs[m:], off, o)
+	left := b.searchSegs(segs[:m], off, o)
+	return b.g.test(ge(off, segs[m].lo), right, left, o)
 }

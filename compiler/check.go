@@ -145,7 +145,7 @@ func Check(p *Policy, prog *Program) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("check: program does not load: %w", err)
 	}
-	ck := &checker{p: p, vp: vp, rep: &Report{Exhaustive: true}}
+	ck := &checker{p: p, ev: p.evaluator(), vp: vp, rep: &Report{Exhaustive: true}}
 	ck.w.insns = prog.Insns
 	ck.run()
 	if ck.rep.Mismatches > 0 {
@@ -156,6 +156,7 @@ func Check(p *Policy, prog *Program) (*Report, error) {
 
 type checker struct {
 	p      *Policy
+	ev     *evaluator
 	vp     *vm.Prog
 	rep    *Report
 	w      walker
@@ -176,18 +177,7 @@ func (ck *checker) note(s string) {
 }
 
 func (ck *checker) run() {
-	p := ck.p
-	if len(p.Arches) == 0 {
-		if n := arch.Native(); n != nil {
-			ck.listed = append(ck.listed, n)
-		}
-	}
-	for _, name := range p.Arches {
-		a, _ := arch.Lookup(name)
-		if !slices.Contains(ck.listed, a) {
-			ck.listed = append(ck.listed, a)
-		}
-	}
+	ck.listed = ck.ev.listed
 	var audits []uint32
 	for _, a := range ck.listed {
 		if !slices.Contains(audits, a.AuditArch) {
@@ -268,20 +258,18 @@ func (ck *checker) checkArch(v uint32, listed []*arch.Arch) {
 
 // checkNr checks one (arch, number) class over its argument classes.
 func (ck *checker) checkNr(v, nr uint32, archLabel string, listed []*arch.Arch) {
-	p := ck.p
 	d := vm.Data{Nr: nr, Arch: v}
-	abi := p.evalABI(d)
-	if abi != nil {
-		archLabel = abi.Name
-	}
+	var abi *arch.Arch
 	// The policy's conditions for this call.
 	var conds []Cond
 	wide := false
-	if abi != nil {
+	if i := ck.ev.abiOf(d); i >= 0 {
+		abi = ck.ev.listed[i]
+		archLabel = abi.Name
 		wide = abi.Bits == 64 || abi.Name == "x32"
-		for _, r := range p.Rules {
-			if ruleOnABI(r, abi) && ruleNames(r, abi, nr) {
-				conds = append(conds, r.Conds...)
+		for _, r := range ck.ev.rules[i] {
+			if _, ok := slices.BinarySearch(r.nrs, nr); ok {
+				conds = append(conds, r.r.Conds...)
 			}
 		}
 	}
@@ -422,7 +410,7 @@ func (ck *checker) cost(abi *arch.Arch, nr uint32) *SyscallCost {
 func (ck *checker) one(d vm.Data, archLabel string, cost *SyscallCost) {
 	ck.rep.Inputs++
 	got, tr := ck.vp.Trace(d)
-	want := ck.p.Eval(nil, d)
+	want := ck.ev.eval(nil, d)
 	if got != want.Ret() {
 		ck.rep.Mismatches++
 		if len(ck.first) < maxMismatches {

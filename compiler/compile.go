@@ -37,22 +37,21 @@ func Compile(p *Policy) (*Program, error) {
 	if err := c.resolve(p); err != nil {
 		return nil, err
 	}
-	c.badArch = c.g.leaf(p.BadArchAction().Ret(), Origin{Role: RoleBadArch, Rule: -1})
+	c.badArch = c.g.leaf(p.BadArchAction().Ret(), org{role: RoleBadArch, abi: -1, rule: -1})
 	for i := range c.abis {
 		if err := c.decide(i); err != nil {
 			return nil, err
 		}
 	}
 	root := c.layout()
-	var e emitter
-	e.g = &c.g
-	insns, orgs := e.emit(root)
+	c.e.g = &c.g
+	insns, orgs := c.e.emit(root)
 	if len(insns) > MaxInsns {
 		return nil, fmt.Errorf("%w: %d instructions, %d over the kernel's limit of %d", ErrTooLong, len(insns), len(insns)-MaxInsns, MaxInsns)
 	}
 	prog := &Program{
 		Insns:    slices.Clone(insns),
-		Origins:  slices.Clone(orgs),
+		Origins:  c.origins(orgs),
 		Arches:   make([]*arch.Arch, 0, len(c.abis)),
 		Warnings: c.warnings,
 	}
@@ -68,6 +67,26 @@ func Compile(p *Policy) (*Program, error) {
 	c.warnings = nil
 	c.p = nil
 	return prog, nil
+}
+
+// origins expands the compact provenance.
+func (c *compiler) origins(orgs []org) []Origin {
+	out := make([]Origin, len(orgs))
+	for i, o := range orgs {
+		out[i] = Origin{Role: o.role, Rule: int(o.rule)}
+		if o.abi >= 0 {
+			ab := &c.abis[o.abi]
+			out[i].Arch = ab.a.Name
+			if o.hasNr {
+				name := ""
+				if s := ab.t.find(o.nr); s >= 0 {
+					name = ab.t.name[s]
+				}
+				out[i].Syscall = syscallLabel(name, o.nr)
+			}
+		}
+	}
+	return out
 }
 
 // abisInSectionOrder lists the ABIs as the program's sections order them.

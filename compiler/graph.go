@@ -42,12 +42,24 @@ type atom struct {
 type nodeID int32
 
 // node is a vertex of the decision graph. ret is valid for leaves (isRet).
+// Nodes hold no pointers, so building the graph costs the garbage
+// collector nothing.
 type node struct {
 	isRet bool
 	ret   uint32
 	a     atom
 	t, f  nodeID
-	org   Origin
+	org   org
+}
+
+// org is the compact form of Origin kept while compiling: abi indexes
+// compiler.abis (-1: none), nr is valid when hasNr.
+type org struct {
+	role  Role
+	abi   int8
+	hasNr bool
+	rule  int32
+	nr    uint32
 }
 
 // graph holds the nodes of one compilation. Leaves are shared by return
@@ -74,34 +86,34 @@ func (g *graph) reset() {
 
 // leaf returns the shared return node for ret. Its origin keeps only what
 // every caller agrees on: a return shared by two rules names neither.
-func (g *graph) leaf(ret uint32, org Origin) nodeID {
+func (g *graph) leaf(ret uint32, o org) nodeID {
 	for _, id := range g.leaves {
 		if n := &g.nodes[id]; n.ret == ret {
-			o := &n.org
-			if o.Rule != org.Rule {
-				o.Rule = -1
+			m := &n.org
+			if m.rule != o.rule {
+				m.rule = -1
 			}
-			if o.Syscall != org.Syscall {
-				o.Syscall = ""
+			if m.hasNr && (!o.hasNr || m.nr != o.nr) {
+				m.hasNr = false
 			}
-			if o.Arch != org.Arch {
-				o.Arch = ""
+			if m.abi != o.abi {
+				m.abi = -1
 			}
-			if o.Role != org.Role {
-				o.Role = RoleReturn
+			if m.role != o.role {
+				m.role = RoleReturn
 			}
 			return id
 		}
 	}
 	id := nodeID(len(g.nodes))
-	g.nodes = append(g.nodes, node{isRet: true, ret: ret, org: org})
+	g.nodes = append(g.nodes, node{isRet: true, ret: ret, org: o})
 	g.leaves = append(g.leaves, id)
 	return id
 }
 
 // test returns a node testing a, hash-consed; a test whose outcomes lead to
 // the same place is no test at all.
-func (g *graph) test(a atom, t, f nodeID, org Origin) nodeID {
+func (g *graph) test(a atom, t, f nodeID, o org) nodeID {
 	if t == f {
 		return t
 	}
@@ -112,14 +124,14 @@ func (g *graph) test(a atom, t, f nodeID, org Origin) nodeID {
 	if id, ok := g.cons[k]; ok {
 		return id
 	}
-	id := g.add(a, t, f, org)
+	id := g.add(a, t, f, o)
 	g.cons[k] = id
 	return id
 }
 
 // add appends a test node without hash-consing (dispatch nodes are unique).
-func (g *graph) add(a atom, t, f nodeID, org Origin) nodeID {
+func (g *graph) add(a atom, t, f nodeID, o org) nodeID {
 	id := nodeID(len(g.nodes))
-	g.nodes = append(g.nodes, node{a: a, t: t, f: f, org: org})
+	g.nodes = append(g.nodes, node{a: a, t: t, f: f, org: o})
 	return id
 }

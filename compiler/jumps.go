@@ -44,7 +44,7 @@ type emitter struct {
 	pos    [][3]int32 // per node: emission index of each entry, -1 if none
 	done   []bool
 	insns  []bpf.RawInstruction // in reverse order
-	orgs   []Origin             // in reverse order
+	orgs   []org                // in reverse order
 	rets   []retAt              // the nearest copy of each return value
 	tramps []trampAt
 }
@@ -75,7 +75,7 @@ func after(n *node) aState { return aState{off: n.a.off, mask: n.a.mask} }
 
 // emit lays out the graph from root and returns the instructions and their
 // origins in program order.
-func (e *emitter) emit(root nodeID) ([]bpf.RawInstruction, []Origin) {
+func (e *emitter) emit(root nodeID) ([]bpf.RawInstruction, []org) {
 	n := len(e.g.nodes)
 	e.need = slices.Grow(e.need[:0], n)[:n]
 	clear(e.need)
@@ -152,34 +152,34 @@ func (e *emitter) visit(id nodeID) {
 	if jt < 0 || jt > maxJump || jf < 0 || jf > maxJump {
 		panic(fmt.Sprintf("compiler: jump out of reach (%d, %d)", jt, jf)) // a bug in this file, never input
 	}
-	org := nd.org
+	o := nd.org
 	e.pos[id] = [3]int32{-1, -1, -1}
-	e.put(bpf.RawInstruction{Op: nd.a.op, Jt: uint8(jt), Jf: uint8(jf), K: nd.a.k}, org)
+	e.put(bpf.RawInstruction{Op: nd.a.op, Jt: uint8(jt), Jf: uint8(jf), K: nd.a.k}, o)
 	e.pos[id][entryTest] = j
 	need := e.need[id]
 	if need&(1<<entryAnd|1<<entryLoad) != 0 && nd.a.mask != fullMask {
-		o := org
-		o.Role = RoleMask
-		e.put(bpf.RawInstruction{Op: opAndK, K: nd.a.mask}, o)
+		m := o
+		m.role = RoleMask
+		e.put(bpf.RawInstruction{Op: opAndK, K: nd.a.mask}, m)
 		e.pos[id][entryAnd] = int32(len(e.insns) - 1)
 	}
 	if need&(1<<entryLoad) != 0 {
-		o := org
+		l := o
 		switch nd.a.off {
 		case offNr:
-			o.Role = RoleLoadNr
+			l.role = RoleLoadNr
 		case offArch:
-			o.Role = RoleLoadArch
-			o.Arch = ""
+			l.role = RoleLoadArch
+			l.abi = -1
 		default:
-			o.Role = RoleLoadArg
+			l.role = RoleLoadArg
 		}
-		e.put(bpf.RawInstruction{Op: opLdAbsW, K: uint32(nd.a.off)}, o)
+		e.put(bpf.RawInstruction{Op: opLdAbsW, K: uint32(nd.a.off)}, l)
 		e.pos[id][entryLoad] = int32(len(e.insns) - 1)
 	}
 }
 
-func (e *emitter) put(in bpf.RawInstruction, o Origin) {
+func (e *emitter) put(in bpf.RawInstruction, o org) {
 	e.insns = append(e.insns, in)
 	e.orgs = append(e.orgs, o)
 }
@@ -225,7 +225,7 @@ func (e *emitter) trampoline(c nodeID, s aState) int32 {
 	entry := entryFor(s, cn)
 	at := int32(len(e.insns))
 	o := cn.org
-	o.Role = RoleJump
+	o.role = RoleJump
 	e.put(bpf.RawInstruction{Op: opJa, K: uint32(at - e.pos[c][entry] - 1)}, o)
 	e.tramps = append(e.tramps, trampAt{n: c, entry: entry, at: at})
 	return at

@@ -17,9 +17,9 @@ type section struct {
 	audit  uint32
 	abis   []int // indexes into compiler.abis, by claimed numbers
 	ranges []rng
-	names  []string // ABI name of each range, "" for bad-arch fill
+	abi    []int8 // ABI (index in compiler.abis) of each range, -1 for bad-arch fill
 	hot    []hotNr
-	hotABI []string
+	hotABI []int8
 	prefix []uint64 // prefix sums of range weights
 }
 
@@ -48,9 +48,25 @@ func (c *compiler) weigh(ab *abiCtx) {
 				}
 			}
 		}
+		if !c.g.nodes[r.d].isRet {
+			// A syscall with argument tests pays for them on top of the
+			// search; pulling it up keeps the worst path short.
+			w *= argWeight
+		}
+		if ab.a.SyscallBit != 0 {
+			// x32 shares x86_64's search and is rarely used (most kernels
+			// leave CONFIG_X86_X32_ABI off): keep it out of x86_64's way.
+			w = max(w/x32Divisor, 1)
+		}
 		r.w = w
 	}
 }
+
+// argWeight multiplies the weight of ranges whose decision tests arguments.
+const argWeight = 16
+
+// x32Divisor scales down the weight of x32's ranges.
+const x32Divisor = 16
 
 // sections groups the ABIs by AUDIT_ARCH, in the policy's order.
 func (c *compiler) sections() []section {
@@ -72,32 +88,38 @@ func (c *compiler) sections() []section {
 			}
 			return 1
 		})
+		n := 2
+		for _, i := range s.abis {
+			n += len(c.abis[i].ranges) + 1
+		}
+		s.ranges = make([]rng, 0, n)
+		s.abi = make([]int8, 0, n)
 		var next uint64
-		add := func(r rng, name string) {
+		add := func(r rng, abi int8) {
 			if n := len(s.ranges); n > 0 && s.ranges[n-1].d == r.d {
 				s.ranges[n-1].hi = r.hi
 				s.ranges[n-1].w += r.w
 				return
 			}
 			s.ranges = append(s.ranges, r)
-			s.names = append(s.names, name)
+			s.abi = append(s.abi, abi)
 		}
 		for _, i := range s.abis {
 			ab := &c.abis[i]
 			if uint64(ab.lo) > next {
-				add(rng{lo: uint32(next), hi: ab.lo - 1, d: c.badArch, w: 1}, "")
+				add(rng{lo: uint32(next), hi: ab.lo - 1, d: c.badArch, w: 1}, -1)
 			}
 			for _, r := range ab.ranges {
-				add(r, ab.a.Name)
+				add(r, int8(i))
 			}
 			next = uint64(ab.hi) + 1
 			for _, h := range ab.hot {
 				s.hot = append(s.hot, h)
-				s.hotABI = append(s.hotABI, ab.a.Name)
+				s.hotABI = append(s.hotABI, int8(i))
 			}
 		}
 		if next <= fullMask {
-			add(rng{lo: uint32(next), hi: fullMask, d: c.badArch, w: 1}, "")
+			add(rng{lo: uint32(next), hi: fullMask, d: c.badArch, w: 1}, -1)
 		}
 		s.prefix = make([]uint64, len(s.ranges)+1)
 		for i, r := range s.ranges {
@@ -113,14 +135,13 @@ func (c *compiler) layout() nodeID {
 	root := c.badArch
 	for k := len(secs) - 1; k >= 0; k-- {
 		s := &secs[k]
-		name := c.abis[s.abis[0]].a.Name
 		body := c.search(s, 0, len(s.ranges)-1)
 		for h := len(s.hot) - 1; h >= 0; h-- {
 			body = c.g.add(atom{op: opJeqK, off: offNr, mask: fullMask, k: s.hot[h].nr}, s.hot[h].d, body,
-				Origin{Role: RoleHot, Arch: s.hotABI[h], Rule: -1})
+				org{role: RoleHot, abi: s.hotABI[h], rule: -1})
 		}
 		root = c.g.add(atom{op: opJeqK, off: offArch, mask: fullMask, k: s.audit}, body, root,
-			Origin{Role: RoleArch, Arch: name, Rule: -1})
+			org{role: RoleArch, abi: int8(s.abis[0]), rule: -1})
 	}
 	return root
 }
@@ -136,7 +157,7 @@ func (c *compiler) search(s *section, i, j int) nodeID {
 	if j == i+2 && s.ranges[i].d == s.ranges[j].d && s.ranges[i+1].lo == s.ranges[i+1].hi {
 		m := s.ranges[i+1]
 		return c.g.add(atom{op: opJeqK, off: offNr, mask: fullMask, k: m.lo}, m.d, s.ranges[i].d,
-			Origin{Role: RoleSearch, Arch: s.names[i+1], Rule: -1})
+			org{role: RoleSearch, abi: s.abi[i+1], rule: -1})
 	}
 	// The split m in (i, j] where the left weight first reaches half.
 	lo, total := s.prefix[i], s.prefix[j+1]-s.prefix[i]
@@ -163,7 +184,7 @@ func (c *compiler) search(s *section, i, j int) nodeID {
 	right := c.search(s, m, j)
 	left := c.search(s, i, m-1)
 	return c.g.add(atom{op: opJgeK, off: offNr, mask: fullMask, k: s.ranges[m].lo}, right, left,
-		Origin{Role: RoleSearch, Arch: s.names[m], Rule: -1})
+		org{role: RoleSearch, abi: s.abi[m], rule: -1})
 }
 
 func diff(a, b uint64) uint64 {

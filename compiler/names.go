@@ -11,9 +11,78 @@ import (
 // instead of a binary search per ABI and name. It is built on first use and
 // read-only afterwards.
 type names struct {
-	ids    map[string]int32 // every name of every table → a global id
-	arches []*arch.Arch     // arch.All(), the order of tables
+	ids    nameTable    // every name of every table → a global id
+	arches []*arch.Arch // arch.All(), the order of tables
 	tables []abiTable
+}
+
+// nameTable is an open-addressing hash table from syscall names to ids.
+// Compile looks up every name of every rule; a Go map costs three times as
+// much for these short keys.
+type nameTable struct {
+	keys []string
+	ids  []int32 // -1: empty slot
+	mask uint32
+	n    int32
+}
+
+// hashName mixes the length and the first and last eight bytes, which
+// tell syscall names apart (sched_getattr, sched_setattr...).
+func hashName(s string) uint32 {
+	var x uint64
+	n := len(s)
+	if n >= 8 {
+		x = le64(s[:8]) ^ le64(s[n-8:])*0x9e3779b97f4a7c15
+	} else {
+		for i := 0; i < n; i++ {
+			x = x<<8 | uint64(s[i])
+		}
+	}
+	x ^= uint64(n) * 0xff51afd7ed558ccd
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 29
+	return uint32(x)
+}
+
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func (t *nameTable) init(size int) {
+	n := 1
+	for n < 4*size {
+		n <<= 1
+	}
+	t.keys = make([]string, n)
+	t.ids = make([]int32, n)
+	for i := range t.ids {
+		t.ids[i] = -1
+	}
+	t.mask = uint32(n - 1)
+}
+
+// add gives s the next id unless it has one, and returns its id.
+func (t *nameTable) add(s string) int32 {
+	i := hashName(s) & t.mask
+	for ; t.ids[i] >= 0; i = (i + 1) & t.mask {
+		if t.keys[i] == s {
+			return t.ids[i]
+		}
+	}
+	t.keys[i], t.ids[i] = s, t.n
+	t.n++
+	return t.ids[i]
+}
+
+func (t *nameTable) get(s string) (int32, bool) {
+	for i := hashName(s) & t.mask; t.ids[i] >= 0; i = (i + 1) & t.mask {
+		if t.keys[i] == s {
+			return t.ids[i], true
+		}
+	}
+	return -1, false
 }
 
 // abiTable is one ABI's table in the form the compiler walks: the distinct
@@ -32,18 +101,21 @@ var (
 
 func index() *names {
 	namesOnce.Do(func() {
-		n := &names{ids: make(map[string]int32, 1024), arches: arch.All()}
+		n := &names{arches: arch.All()}
+		total := 0
+		for _, a := range n.arches {
+			total += len(a.Syscalls())
+		}
+		n.ids.init(total)
 		for _, a := range n.arches {
 			for _, s := range a.Syscalls() {
-				if _, ok := n.ids[s.Name]; !ok {
-					n.ids[s.Name] = int32(len(n.ids))
-				}
+				n.ids.add(s.Name)
 			}
 		}
 		n.tables = make([]abiTable, len(n.arches))
 		for i, a := range n.arches {
 			t := &n.tables[i]
-			t.slot = make([]int16, len(n.ids))
+			t.slot = make([]int16, n.ids.n)
 			for j := range t.slot {
 				t.slot[j] = -1
 			}
@@ -52,7 +124,8 @@ func index() *names {
 					t.nrs = append(t.nrs, s.Nr)
 					t.name = append(t.name, s.Name)
 				}
-				t.slot[n.ids[s.Name]] = int16(len(t.nrs) - 1)
+				id, _ := n.ids.get(s.Name)
+				t.slot[id] = int16(len(t.nrs) - 1)
 			}
 			t.dense = denseEnd(t.nrs)
 		}

@@ -25,6 +25,7 @@ type abiCtx struct {
 	unknown nodeID // unknown-syscall action leaf
 	hot     []hotNr
 	ranges  []rng // the decision ranges over [lo, hi]
+	index   int8  // in compiler.abis
 }
 
 type hotNr struct {
@@ -45,6 +46,9 @@ type ruleCtx struct {
 	abis  uint32  // bit i set: applies to abis[i]
 	ids   []int32 // global name ids, -1 for a name no table knows
 	conds []Cond  // sorted by argument
+
+	leaf    nodeID // the action's return node on ABI leafABI-1
+	leafABI int8
 }
 
 // ruleRef links a rule into the list of a table position.
@@ -75,6 +79,7 @@ type compiler struct {
 	cand    []int32
 	reports []warnKey
 	ab      argBuilder
+	e       emitter
 }
 
 type warnKey struct {
@@ -219,7 +224,7 @@ func (c *compiler) resolve(p *Policy) error {
 		}
 		start := len(c.ids)
 		for si, name := range r.Syscalls {
-			id, ok := c.idx.ids[name]
+			id, ok := c.idx.ids.get(name)
 			if !ok {
 				id = -1
 			}
@@ -282,7 +287,7 @@ func (c *compiler) addABI(a *arch.Arch, all []*arch.Arch) {
 		}
 	}
 	lo, hi := claim(a, all)
-	c.abis = append(c.abis, abiCtx{a: a, t: c.idx.table(a), wide: wideArgs(a), lo: lo, hi: hi})
+	c.abis = append(c.abis, abiCtx{a: a, t: c.idx.table(a), wide: wideArgs(a), lo: lo, hi: hi, index: int8(len(c.abis))})
 }
 
 // warn records w once per (kind, rule, other): the same overlap on three
@@ -302,8 +307,8 @@ func (c *compiler) decide(i int) error {
 	t := ab.t
 	bit := uint32(1) << i
 
-	ab.def = c.g.leaf(c.p.DefaultAction().Ret(), Origin{Role: RoleDefault, Arch: ab.a.Name, Rule: -1})
-	ab.unknown = c.g.leaf(c.p.UnknownAction(ab.a).Ret(), Origin{Role: RoleUnknown, Arch: ab.a.Name, Rule: -1})
+	ab.def = c.g.leaf(c.p.DefaultAction().Ret(), org{role: RoleDefault, abi: int8(i), rule: -1})
+	ab.unknown = c.g.leaf(c.p.UnknownAction(ab.a).Ret(), org{role: RoleUnknown, abi: int8(i), rule: -1})
 
 	// Attach rules to table positions, each list in rule order: walk the
 	// rules backwards and push at the front.
@@ -354,7 +359,7 @@ func (c *compiler) decide(i int) error {
 	ab.hot = ab.hot[:0]
 	var hotSlots []int
 	for _, name := range c.p.Hot {
-		if id, ok := c.idx.ids[name]; ok {
+		if id, ok := c.idx.ids.get(name); ok {
 			if s := t.slot[id]; s >= 0 && !slices.Contains(hotSlots, int(s)) && t.nrs[s] >= ab.lo && t.nrs[s] <= ab.hi {
 				hotSlots = append(hotSlots, int(s))
 			}
@@ -433,7 +438,7 @@ func (c *compiler) decide(i int) error {
 
 func hotRank(c *compiler, t *abiTable, nr uint32) int {
 	for i, name := range c.p.Hot {
-		if id, ok := c.idx.ids[name]; ok {
+		if id, ok := c.idx.ids.get(name); ok {
 			if s := t.slot[id]; s >= 0 && t.nrs[s] == nr {
 				return i
 			}
@@ -512,8 +517,21 @@ func (c *compiler) before(a, b int32) bool {
 	return a < b
 }
 
+// ruleLeaf returns the return node of a rule's action, made once per rule
+// and ABI.
 func (c *compiler) ruleLeaf(ab *abiCtx, rule int, nr uint32, name string) nodeID {
-	return c.g.leaf(c.rules[rule].act.Ret(), Origin{Role: RoleReturn, Arch: ab.a.Name, Rule: rule, Syscall: syscallLabel(name, nr)})
+	r := &c.rules[rule]
+	i := c.abiIndex(ab)
+	if r.leafABI == i+1 {
+		return r.leaf
+	}
+	r.leaf = c.g.leaf(r.act.Ret(), org{role: RoleReturn, abi: i, rule: int32(rule)})
+	r.leafABI = i + 1
+	return r.leaf
+}
+
+func (c *compiler) abiIndex(ab *abiCtx) int8 {
+	return ab.index
 }
 
 func syscallLabel(name string, nr uint32) string {
@@ -553,7 +571,7 @@ func (c *compiler) argTree(ab *abiCtx, nr uint32, name string, cand []int32) (no
 	b.rules = b.rules[:0]
 	b.conds = b.conds[:0]
 	b.fallback = ab.def
-	b.org = Origin{Role: RoleArg, Arch: ab.a.Name, Rule: -1, Syscall: syscallLabel(name, nr)}
+	b.org = org{role: RoleArg, abi: c.abiIndex(ab), rule: -1, hasNr: true, nr: nr}
 	b.steps = 0
 	for _, r := range cand {
 		rc := &c.rules[r]

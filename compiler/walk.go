@@ -62,7 +62,14 @@ type walker struct {
 	budget int
 	capped bool
 	stack  []walkState
-	seen   map[walkKey]bool
+	gen    uint32
+	mark   []walkMark       // per pc: the first state queued there this walk
+	seen   map[walkKey]bool // the others
+}
+
+type walkMark struct {
+	gen  uint32
+	a, x val
 }
 
 type walkKey struct {
@@ -82,10 +89,13 @@ func (w *walker) reset() {
 	w.budget = walkBudget
 	w.capped = false
 	w.stack = w.stack[:0]
-	if w.seen == nil {
-		w.seen = make(map[walkKey]bool)
+	w.gen++
+	if len(w.mark) != len(w.insns) {
+		w.mark = make([]walkMark, len(w.insns))
 	}
-	clear(w.seen)
+	if len(w.seen) > 0 {
+		clear(w.seen)
+	}
 }
 
 func (w *walker) load(k uint32) val {
@@ -224,12 +234,23 @@ func (w *walker) path(s walkState) {
 // (states that used scratch memory are always queued: the key omits it).
 func (w *walker) fork(t int, s walkState) {
 	s.pc = t
-	k := walkKey{pc: t, a: s.a, x: s.x}
-	if s.mem == ([16]val{}) {
-		if w.seen[k] {
+	if s.mem == ([16]val{}) && t < len(w.mark) {
+		m := &w.mark[t]
+		switch {
+		case m.gen != w.gen:
+			*m = walkMark{gen: w.gen, a: s.a, x: s.x}
+		case m.a == s.a && m.x == s.x:
 			return
+		default:
+			k := walkKey{pc: t, a: s.a, x: s.x}
+			if w.seen[k] {
+				return
+			}
+			if w.seen == nil {
+				w.seen = make(map[walkKey]bool)
+			}
+			w.seen[k] = true
 		}
-		w.seen[k] = true
 	}
 	w.stack = append(w.stack, s)
 }
