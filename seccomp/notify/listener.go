@@ -19,9 +19,8 @@ type Flags uint64
 // SyncWakeUp (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6) asks the
 // kernel to wake the supervisor, and the target after the answer, on the
 // current CPU (wake_up_poll_on_current_cpu), for supervisors and targets
-// that take turns. It was designed for a supervisor blocked in the receive
-// ioctl; Receive waits in the runtime poller instead, and
-// BenchmarkReceiveRespond shows no gain from it there.
+// that take turns, which shortens the round trip of a one-at-a-time
+// supervisor (BenchmarkReceiveRespond measures it).
 const SyncWakeUp Flags = 1
 
 // AddFDOptions says how AddFD installs a file descriptor in the target
