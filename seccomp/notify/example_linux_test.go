@@ -218,12 +218,14 @@ func ExampleServe_injectSocket() {
 
 // targetSocket is the sandboxed side of ExampleServe_injectSocket: it asks
 // for sockets and talks through the one it gets, without connecting it.
+// WaitKillableRecv keeps a signal from withdrawing a socket call the
+// supervisor is already answering, which would make it connect twice.
 func targetSocket() int {
 	p := &compiler.Policy{
 		Default: compiler.Allow,
 		Rules:   []compiler.Rule{{Syscalls: []string{"socket"}, Action: compiler.UserNotif}},
 	}
-	if err := installAndSend(p, 0); err != nil {
+	if err := installAndSend(p, seccomp.WaitKillableRecv); err != nil {
 		return childFatal(err)
 	}
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)

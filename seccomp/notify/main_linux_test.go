@@ -62,7 +62,17 @@ func notifyPolicy(names ...string) *compiler.Policy {
 // installAndSend is the child's first step: it installs p on every thread
 // with a new listener and hands the listener to the parent over fd 3, a
 // unix socket, closing its own copy so that only the parent supervises.
+//
+// Unless INTERRUPTIBLE is set it adds WaitKillableRecv where the kernel has
+// it (5.19): otherwise a signal to a waiting child thread (the Go runtime
+// sends them) would now and then withdraw a notification the parent has
+// received, and a test answering it by hand would see ErrGone.
 func installAndSend(p *compiler.Policy, flags seccomp.Flag) error {
+	if os.Getenv("INTERRUPTIBLE") == "" {
+		if ok, _ := seccomp.FlagAvailable(seccomp.WaitKillableRecv); ok {
+			flags |= seccomp.WaitKillableRecv
+		}
+	}
 	prog, err := compiler.Compile(p)
 	if err != nil {
 		return err

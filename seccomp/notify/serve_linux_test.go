@@ -35,9 +35,10 @@ func TestServeFlood(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		flags seccomp.Flag
+		env   string
 	}{
-		{"plain", 0},
-		{"wait-killable-recv", seccomp.WaitKillableRecv},
+		{"interruptible", 0, "INTERRUPTIBLE=1"},
+		{"wait-killable-recv", seccomp.WaitKillableRecv, "INTERRUPTIBLE="},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.flags != 0 {
@@ -45,7 +46,7 @@ func TestServeFlood(t *testing.T) {
 					t.Skipf("%v unavailable", tc.flags)
 				}
 			}
-			c := startChild(t, "flood", "FLOOD_N="+strconv.Itoa(total), "FLAGS="+strconv.Itoa(int(tc.flags)))
+			c := startChild(t, "flood", "FLOOD_N="+strconv.Itoa(total), "FLAGS="+strconv.Itoa(int(tc.flags)), tc.env)
 			var handled, failed atomic.Int64
 			start := time.Now()
 			ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
