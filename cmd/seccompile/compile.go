@@ -60,11 +60,11 @@ func runCompile(e *env, c *command, args []string) error {
 			return fmt.Errorf("%s: %w", pf.source(), err)
 		}
 		data, err := p.MarshalJSON()
+		if err == nil {
+			data, err = indentJSON(data)
+		}
 		if err != nil {
 			return err
-		}
-		if len(data) > 0 && data[len(data)-1] != '\n' {
-			data = append(data, '\n')
 		}
 		return writeOutput(e, *out, data)
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -69,6 +71,17 @@ func decodeProgram(file string, data []byte) ([]bpf.RawInstruction, error) {
 		}
 	}
 	return insns, nil
+}
+
+// indentJSON lays out JSON for people who will read and edit it, ending
+// with a newline.
+func indentJSON(data []byte) ([]byte, error) {
+	var b bytes.Buffer
+	if err := json.Indent(&b, data, "", "  "); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
 }
 
 // isTerminal reports whether w is a character device such as a terminal,
