@@ -112,12 +112,17 @@ var aLongTimeAgo = time.Unix(1, 0)
 //
 // Receive polls the listener through the runtime poller and issues
 // SECCOMP_IOCTL_NOTIF_RECV only when a notification is waiting, because the
-// ioctl itself blocks uninterruptibly for our purposes: it ignores
-// O_NONBLOCK, and a context could not cancel it. The receive buffer is
+// ioctl blocks until one arrives, ignoring O_NONBLOCK, and nothing but a
+// signal wakes it, so a context could not cancel it. The receive buffer is
 // zeroed each time (the kernel's check_zeroed_user rejects anything else)
 // and sized by SECCOMP_GET_NOTIF_SIZES, so a kernel with a larger struct
 // seccomp_notif still works. A notification withdrawn between the poll and
 // the ioctl (its target was signalled) is skipped.
+//
+// Receive assumes this Listener is the only receiver: if another process
+// receives from a copy of the fd, it can take the notification between the
+// poll and the ioctl, and Receive then blocks in the ioctl regardless of
+// ctx until the next one arrives.
 func (l *Listener) Receive(ctx context.Context) (*Notif, error) {
 	select {
 	case l.recv <- struct{}{}:
