@@ -67,12 +67,12 @@ func expected(ret uint32, pr kernelprobe.Probe, x32 bool) (want string, ok func(
 	switch e & retActionFull {
 	case retKillProcess:
 		return "process killed by SIGSYS", func(o kernelprobe.Outcome) bool {
-			return o.Kind == kernelprobe.KilledProcess && o.Signal == syscall.SIGSYS
+			return o.Kind == kernelprobe.KilledProcess && o.Signal == kernelprobe.SIGSYS
 		}
 	case retKillThread:
 		return "thread killed", func(o kernelprobe.Outcome) bool { return o.Kind == kernelprobe.KilledThread }
 	case retTrap:
-		si := kernelprobe.Sigsys{Signo: int32(syscall.SIGSYS), Errno: int32(data), Code: 1, // SYS_SECCOMP
+		si := kernelprobe.Sigsys{Signo: int32(kernelprobe.SIGSYS), Errno: int32(data), Code: 1, // SYS_SECCOMP
 			Syscall: int32(pr.SeenNr()), Arch: pr.Arch(), CallAddr: pr.InstructionPointer()}
 		return fmt.Sprintf("trap %+v", si), func(o kernelprobe.Outcome) bool {
 			return o.Kind == kernelprobe.Trapped && o.Trap == si

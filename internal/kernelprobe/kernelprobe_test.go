@@ -79,11 +79,11 @@ func TestActions(t *testing.T) {
 		{"notify without listener", 0x7fc00000, func(o Outcome) bool { return o.Kind == Returned && o.Ret == -int64(syscall.ENOSYS) }},
 		{"trap", 0x00030007, func(o Outcome) bool {
 			return o.Kind == Trapped && o.Trap.Errno == 7 && o.Trap.Syscall == 39 && o.Trap.Arch == AuditArchX86_64 &&
-				o.Trap.Signo == int32(syscall.SIGSYS) && o.Trap.Code == 1 && o.Trap.CallAddr == getpid.InstructionPointer()
+				o.Trap.Signo == int32(SIGSYS) && o.Trap.Code == 1 && o.Trap.CallAddr == getpid.InstructionPointer()
 		}},
 		{"kill thread", 0x00000000, func(o Outcome) bool { return o.Kind == KilledThread }},
-		{"kill process", 0x80000000, func(o Outcome) bool { return o.Kind == KilledProcess && o.Signal == syscall.SIGSYS }},
-		{"unknown action", 0x00010000, func(o Outcome) bool { return o.Kind == KilledProcess && o.Signal == syscall.SIGSYS }},
+		{"kill process", 0x80000000, func(o Outcome) bool { return o.Kind == KilledProcess && o.Signal == SIGSYS }},
+		{"unknown action", 0x00010000, func(o Outcome) bool { return o.Kind == KilledProcess && o.Signal == SIGSYS }},
 	}
 	var jobs []Job
 	for _, tc := range tests {

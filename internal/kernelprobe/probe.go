@@ -122,6 +122,10 @@ func (p Probe) Check() error {
 	return fmt.Errorf("%w: %s nr %d", ErrUnsafeProbe, p.Entry, p.Nr)
 }
 
+// SIGSYS is Linux's SIGSYS, the signal of SECCOMP_RET_TRAP and of seccomp
+// kills (package syscall lacks it on some platforms).
+const SIGSYS = syscall.Signal(31)
+
 // Kind is what happened to a probe.
 type Kind uint8
 
