@@ -197,6 +197,11 @@ func Run(prog []bpf.RawInstruction, d Data) (uint32, error) {
 // unsigned; ld [k] reads the native-endian u32 at offset k of d.Bytes(); ld
 // len and ldx len load 64. Scratch cells are never read before a store, as
 // Verify guarantees. Run does not allocate.
+//
+// The value is what the filter returns, not yet what the kernel does with
+// it: ERRNO data above 4095 is clamped to 4095, unknown actions kill the
+// process, and stacked filters combine (see Effective and Stack). Run also
+// does not model the action cache's uprobe exception (see ConstAllow).
 func (p *Prog) Run(d Data) uint32 {
 	var a, x uint32
 	var m [MemWords]uint32

@@ -46,6 +46,7 @@
 // (getpid, getppid, getpgrp, gettid) or numbers that no table assigns, so
 // that ERRNO(0) is visible and nothing else happens (Probe.Check).
 //
-// The prober runs on linux/amd64 only; elsewhere Start returns an error
-// wrapping ErrUnsupported.
+// It needs no privileges: no_new_privs on the probing thread is enough for
+// seccomp(2). The prober runs on linux/amd64 only; elsewhere (or without
+// seccomp in the kernel) Start returns an error wrapping ErrUnsupported.
 package kernelprobe
