@@ -1,7 +1,12 @@
 package seccomp
 
 import (
+	"errors"
+	"fmt"
+
 	"golang.org/x/net/bpf"
+
+	"github.com/seccompile/seccompile/compiler"
 )
 
 // InstallProgram loads a precompiled program (a raw struct sock_filter
@@ -34,4 +39,83 @@ func InstallProgram(insns []bpf.RawInstruction, opts ...Option) (listenerFD int,
 		return -1, nil
 	}
 	return fd, nil
+}
+
+// Install compiles p and loads it into every thread of the process, after
+// making sure it is right:
+//
+//  1. every action p uses is one the kernel has (ActionAvailable); with
+//     WithActionFallback, KILL_PROCESS becomes KILL_THREAD on kernels before
+//     4.14, otherwise a missing action is an *ActionError;
+//  2. p does not deny what the Go runtime needs (CheckRuntime), unless
+//     AllowRuntimeDenial;
+//  3. compiler.Compile, then vm.Verify with the kernel's own load-time
+//     rules, then compiler.Check, the proof that the program decides every
+//     call as p does (WithoutCheck skips it);
+//  4. no_new_privs (unless WithoutNoNewPrivs) and seccomp(2) with TSync on
+//     a locked thread, so every thread runs the filter, including threads
+//     created later; a thread that cannot be synchronized makes it fail
+//     with a *ThreadError, and then no thread is filtered.
+//
+// Filters stack and cannot be removed: a second Install adds a filter, and
+// for each call the most restrictive result of all of them wins.
+func Install(p *compiler.Policy, opts ...Option) (*Installed, error) {
+	c := newConfig(opts)
+	if p == nil {
+		return nil, errors.New("seccomp: Install(nil)")
+	}
+	inst := &Installed{ListenerFD: -1}
+	for _, a := range policyActions(p) {
+		ok, err := ActionAvailable(a)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			continue
+		}
+		if a.Kind == compiler.KindKillProcess && c.actionFallback {
+			if ok, err := ActionAvailable(compiler.KillThread); err == nil && ok {
+				p = withActionFallback(p, compiler.KindKillProcess, compiler.KindKillThread)
+				inst.Fallbacks = append(inst.Fallbacks, describeFallback(compiler.KindKillProcess, compiler.KindKillThread))
+				continue
+			}
+		}
+		ae := &ActionError{}
+		for _, b := range policyActions(p) {
+			if ok, _ := ActionAvailable(b); !ok {
+				ae.Actions = append(ae.Actions, b)
+			}
+		}
+		return nil, ae
+	}
+	if !c.runtimeDenial {
+		if err := CheckRuntime(p); err != nil {
+			return nil, err
+		}
+	}
+	prog, err := compiler.Compile(p)
+	if err != nil {
+		return nil, fmt.Errorf("seccomp: compile: %w", err)
+	}
+	inst.Program = prog
+	if err := verify(prog.Insns); err != nil {
+		return nil, err
+	}
+	if !c.skipCheck {
+		rep, err := compiler.Check(p, prog)
+		if err != nil {
+			return nil, fmt.Errorf("seccomp: the compiled program does not match the policy, refusing to install it: %w", err)
+		}
+		inst.Report = rep
+	}
+	fd, err := installProgram(prog.Insns, c)
+	if err != nil {
+		return nil, err
+	}
+	inst.Flags = c.flags | TSync
+	if c.flags&NewListener != 0 {
+		inst.Flags |= TSyncESRCH
+		inst.ListenerFD = fd
+	}
+	return inst, nil
 }

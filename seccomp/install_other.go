@@ -64,3 +64,7 @@ func Supported() error { return errUnsupported }
 // NotifSizes needs Linux; elsewhere it returns an error matching
 // errors.ErrUnsupported.
 func NotifSizes() (Sizes, error) { return Sizes{}, errUnsupported }
+
+// Install needs Linux; elsewhere it returns an error matching
+// errors.ErrUnsupported.
+func Install(p *compiler.Policy, opts ...Option) (*Installed, error) { return nil, errUnsupported }
