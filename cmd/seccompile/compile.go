@@ -90,7 +90,7 @@ func runCompile(e *env, c *command, args []string) error {
 	if err := writeOutput(e, *out, data); err != nil {
 		return err
 	}
-	if n := len(warns) + len(prog.Warnings); n > 0 {
+	if n := len(warnings(warns, prog)); n > 0 {
 		fmt.Fprintf(e.stderr, "seccompile: note: %d warning(s) (syscall names unknown on an ABI, overlapping rules, ...); 'seccompile stats' lists them\n", n)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/seccompile/seccompile/arch"
 	"github.com/seccompile/seccompile/compiler"
+	"github.com/seccompile/seccompile/profile"
 	"github.com/seccompile/seccompile/vm"
 )
 
@@ -131,17 +132,7 @@ func runStats(e *env, c *command, args []string) error {
 		printPerSyscall(w, pol, prog.Arches, rep)
 	}
 
-	var warns []string
-	for _, pw := range pwarns {
-		warns = append(warns, "profile: "+pw.String())
-	}
-	for _, cw := range prog.Warnings {
-		// The profile already listed the names it skipped, per entry.
-		if cw.Kind == compiler.WarnUnknownName && len(pwarns) > 0 {
-			continue
-		}
-		warns = append(warns, "compiler: "+cw.String())
-	}
+	warns := warnings(pwarns, prog)
 	warns = append(warns, denyListHoles(pol, prog.Arches)...)
 	if len(warns) > 0 {
 		fmt.Fprintf(w, "\nwarnings:\n")
@@ -150,6 +141,23 @@ func runStats(e *env, c *command, args []string) error {
 		}
 	}
 	return nil
+}
+
+// warnings merges the profile's and the compiler's warnings. The profile
+// already lists, per entry, the names it skipped on an ABI, so the
+// compiler's per-name repeats are left out.
+func warnings(pwarns []profile.Warning, prog *compiler.Program) []string {
+	var out []string
+	for _, pw := range pwarns {
+		out = append(out, "profile: "+pw.String())
+	}
+	for _, cw := range prog.Warnings {
+		if cw.Kind == compiler.WarnUnknownName && len(pwarns) > 0 {
+			continue
+		}
+		out = append(out, "compiler: "+cw.String())
+	}
+	return out
 }
 
 // unknownAction is what the policy does with a number no table knows, on
