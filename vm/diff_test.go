@@ -27,9 +27,9 @@ func envInt(t *testing.T, name string, def uint64) uint64 {
 	return v
 }
 
-// abis finds out whether this kernel runs x32 and int $0x80 calls: an
-// allow-all filter, and getpid through each entry.
-func abis(t *testing.T, p *kernelprobe.Prober) (x32, int80 bool) {
+// liveEnv finds out what this kernel does with each entry: an allow-all
+// filter, and getpid through x32 and int $0x80.
+func liveEnv(t *testing.T, p *kernelprobe.Prober) kernelEnv {
 	res, err := p.Run([]kernelprobe.Job{{
 		Filters: [][]bpf.RawInstruction{{ret(retAllow)}},
 		Probes:  []kernelprobe.Probe{{Entry: kernelprobe.EntryX32, Nr: 39}, {Entry: kernelprobe.EntryInt80, Nr: 20}},
@@ -38,18 +38,22 @@ func abis(t *testing.T, p *kernelprobe.Prober) (x32, int80 bool) {
 		t.Fatal(err)
 	}
 	o := res[0].Outcomes
-	return o[0].Kind == kernelprobe.Returned && o[0].Ret > 0, o[1].Kind == kernelprobe.Returned && o[1].Ret > 0
+	return kernelEnv{
+		x32:   o[0].Kind == kernelprobe.Returned && o[0].Ret > 0,
+		int80: o[1].Kind == kernelprobe.Returned && o[1].Ret > 0,
+		ip:    p.InstructionPointer,
+	}
 }
 
 // runsCall reports whether an allowed probe executes a real syscall (which
 // returns a positive id) rather than failing with ENOSYS.
-func runsCall(pr kernelprobe.Probe, x32 bool) bool {
+func runsCall(pr kernelprobe.Probe, env kernelEnv) bool {
 	safe := kernelprobe.SafeX86_64
 	switch pr.Entry {
 	case kernelprobe.EntryInt80:
 		safe = kernelprobe.SafeI386
 	case kernelprobe.EntryX32:
-		if !x32 {
+		if !env.x32 {
 			return false
 		}
 	}
@@ -58,7 +62,7 @@ func runsCall(pr kernelprobe.Probe, x32 bool) bool {
 
 // expected describes what the kernel must do with a probe when the filter
 // returns ret, in the terms the prober observes.
-func expected(ret uint32, pr kernelprobe.Probe, x32 bool) (want string, ok func(kernelprobe.Outcome) bool) {
+func expected(ret uint32, pr kernelprobe.Probe, env kernelEnv) (want string, ok func(kernelprobe.Outcome) bool) {
 	e := Effective(ret)
 	data := e & retData
 	returns := func(v int64) func(kernelprobe.Outcome) bool {
@@ -73,7 +77,7 @@ func expected(ret uint32, pr kernelprobe.Probe, x32 bool) (want string, ok func(
 		return "thread killed", func(o kernelprobe.Outcome) bool { return o.Kind == kernelprobe.KilledThread }
 	case retTrap:
 		si := kernelprobe.Sigsys{Signo: int32(kernelprobe.SIGSYS), Errno: int32(data), Code: 1, // SYS_SECCOMP
-			Syscall: int32(pr.SeenNr()), Arch: pr.Arch(), CallAddr: pr.InstructionPointer()}
+			Syscall: int32(pr.SeenNr()), Arch: pr.Arch(), CallAddr: env.ip(pr.Entry)}
 		return fmt.Sprintf("trap %+v", si), func(o kernelprobe.Outcome) bool {
 			return o.Kind == kernelprobe.Trapped && o.Trap == si
 		}
@@ -82,7 +86,7 @@ func expected(ret uint32, pr kernelprobe.Probe, x32 bool) (want string, ok func(
 	case retTrace, retUserNotif:
 		return "returned -ENOSYS (no tracer or listener)", returns(-int64(syscall.ENOSYS))
 	case retLog, retAllow:
-		if runsCall(pr, x32) {
+		if runsCall(pr, env) {
 			return "returned a positive id (call ran)", func(o kernelprobe.Outcome) bool {
 				return o.Kind == kernelprobe.Returned && o.Ret > 0
 			}
@@ -151,7 +155,7 @@ func (s *diffStats) String() string {
 
 // compare checks one program against the kernel's verdict and outcomes
 // and returns the disagreements.
-func compare(prog []bpf.RawInstruction, probes []kernelprobe.Probe, res kernelprobe.Result, x32 bool, s *diffStats) []string {
+func compare(prog []bpf.RawInstruction, probes []kernelprobe.Probe, res kernelprobe.Result, env kernelEnv, s *diffStats) []string {
 	var bad []string
 	s.programs++
 	verr := Verify(prog)
@@ -179,9 +183,9 @@ func compare(prog []bpf.RawInstruction, probes []kernelprobe.Probe, res kernelpr
 		o := res.Outcomes[i]
 		s.probes++
 		s.kinds[o.Kind]++
-		ret := p.Run(probeData(pr))
+		ret := p.Run(env.data(pr))
 		s.actions[actionName(ret)]++
-		if want, ok := expected(ret, pr, x32); !ok(o) {
+		if want, ok := expected(ret, pr, env); !ok(o) {
 			bad = append(bad, fmt.Sprintf("probe %s: Run = %#x, so the kernel should have %s; kernel: %v\n%s",
 				probeString(pr), ret, want, o, listing(prog)))
 		}
@@ -198,8 +202,8 @@ func TestKernelDifferential(t *testing.T) {
 	n := envInt(t, "SECCOMPILE_DIFF_N", 1500)
 	seed := envInt(t, "SECCOMPILE_DIFF_SEED", 1)
 	g := newGen(rand.New(rand.NewPCG(seed, 0x5ecc0)))
-	g.x32, g.int80 = abis(t, p)
-	t.Logf("seed %d, %d programs; this kernel: x32 %v, int80 %v", seed, n, g.x32, g.int80)
+	g.env = liveEnv(t, p)
+	t.Logf("seed %d, %d programs; this kernel: x32 %v, int80 %v", seed, n, g.env.x32, g.env.int80)
 	s := newDiffStats()
 	var failures []string
 	const batch = 500
@@ -215,7 +219,7 @@ func TestKernelDifferential(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, j := range jobs {
-			failures = append(failures, compare(j.Filters[0], j.Probes, res[i], g.x32, s)...)
+			failures = append(failures, compare(j.Filters[0], j.Probes, res[i], g.env, s)...)
 		}
 		done += m
 	}
@@ -262,7 +266,7 @@ var regressions = []struct {
 
 func TestKernelRegressions(t *testing.T) {
 	p := prober(t)
-	x32, _ := abis(t, p)
+	env := liveEnv(t, p)
 	defaultProbes := []kernelprobe.Probe{
 		{Nr: 39}, {Nr: 110, Args: [6]uint64{1, 2, 3}}, {Entry: kernelprobe.EntryInt80, Nr: 64}, {Entry: kernelprobe.EntryX32, Nr: 186},
 	}
@@ -280,7 +284,7 @@ func TestKernelRegressions(t *testing.T) {
 	}
 	for i, tc := range regressions {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, f := range compare(tc.prog, jobs[i].Probes, res[i], x32, newDiffStats()) {
+			for _, f := range compare(tc.prog, jobs[i].Probes, res[i], env, newDiffStats()) {
 				t.Error(f)
 			}
 		})
@@ -388,7 +392,7 @@ func TestKernelStackBudget(t *testing.T) {
 // value and checks that getpid gets the effect of Stack(newest, ..., oldest).
 func TestKernelStack(t *testing.T) {
 	p := prober(t)
-	x32, _ := abis(t, p)
+	env := liveEnv(t, p)
 	r := rand.New(rand.NewPCG(9, 10))
 	g := newGen(r)
 	// Older filters must let seccomp(2) through so the next one installs.
@@ -424,7 +428,7 @@ func TestKernelStack(t *testing.T) {
 		}
 		got := Stack(c.rets...)
 		pr := jobs[i].Probes[0]
-		if want, ok := expected(got, pr, x32); !ok(res[i].Outcomes[0]) {
+		if want, ok := expected(got, pr, env); !ok(res[i].Outcomes[0]) {
 			t.Errorf("results %#x (newest first): Stack = %#x, so the kernel should have %s; kernel: %v",
 				c.rets, got, want, res[i].Outcomes[0])
 		}

@@ -16,12 +16,31 @@ type gen struct {
 	r      *rand.Rand
 	probes []kernelprobe.Probe
 	consts []uint32
-	x32    bool // the kernel has an x32 ABI (probes then may run real calls)
-	int80  bool // int $0x80 works
+	env    kernelEnv
+}
+
+// kernelEnv is what the probes meet in the kernel under test.
+type kernelEnv struct {
+	x32   bool                           // the kernel has an x32 ABI (probes then may run real calls)
+	int80 bool                           // int $0x80 works
+	ip    func(kernelprobe.Entry) uint64 // instruction_pointer of each entry
+}
+
+// offline is the environment of tests that do not run the kernel.
+var offline = kernelEnv{int80: true, ip: func(e kernelprobe.Entry) uint64 {
+	if e == kernelprobe.EntryInt80 {
+		return 0x0000000000472e62
+	}
+	return 0x0000000000472e42
+}}
+
+// data returns the seccomp_data the kernel builds for probe p.
+func (env kernelEnv) data(p kernelprobe.Probe) Data {
+	return Data{Nr: p.SeenNr(), Arch: p.Arch(), InstructionPointer: env.ip(p.Entry), Args: p.Args}
 }
 
 func newGen(r *rand.Rand) *gen {
-	g := &gen{r: r, int80: true}
+	g := &gen{r: r, env: offline}
 	g.setProbes(g.probeSet(6))
 	return g
 }
@@ -31,7 +50,7 @@ func (g *gen) setProbes(ps []kernelprobe.Probe) {
 	g.probes = ps
 	g.consts = g.consts[:0]
 	for _, p := range ps {
-		ip := p.InstructionPointer()
+		ip := g.env.ip(p.Entry)
 		g.consts = append(g.consts, p.SeenNr(), p.Arch(), uint32(ip), uint32(ip>>32))
 		for _, a := range p.Args {
 			g.consts = append(g.consts, uint32(a), uint32(a>>32))
@@ -52,7 +71,7 @@ func (g *gen) probeSet(n int) []kernelprobe.Probe {
 func (g *gen) probe() kernelprobe.Probe {
 	var p kernelprobe.Probe
 	switch x := g.r.IntN(100); {
-	case x < 20 && g.int80:
+	case x < 20 && g.env.int80:
 		p.Entry = kernelprobe.EntryInt80
 	case x < 32:
 		p.Entry = kernelprobe.EntryX32
@@ -96,15 +115,11 @@ func (g *gen) probe() kernelprobe.Probe {
 // sometimes with another arch value (big-endian ones included).
 func (g *gen) data() Data {
 	p := g.probes[g.r.IntN(len(g.probes))]
-	d := probeData(p)
+	d := g.env.data(p)
 	if g.r.IntN(4) == 0 {
 		d.Arch = g.pick(archS390X, archPPC64, archARM64, archI386, 0)
 	}
 	return d
-}
-
-func probeData(p kernelprobe.Probe) Data {
-	return Data{Nr: p.SeenNr(), Arch: p.Arch(), InstructionPointer: p.InstructionPointer(), Args: p.Args}
 }
 
 func (g *gen) k() uint32 {

@@ -79,7 +79,7 @@ func TestActions(t *testing.T) {
 		{"notify without listener", 0x7fc00000, func(o Outcome) bool { return o.Kind == Returned && o.Ret == -int64(syscall.ENOSYS) }},
 		{"trap", 0x00030007, func(o Outcome) bool {
 			return o.Kind == Trapped && o.Trap.Errno == 7 && o.Trap.Syscall == 39 && o.Trap.Arch == AuditArchX86_64 &&
-				o.Trap.Signo == int32(SIGSYS) && o.Trap.Code == 1 && o.Trap.CallAddr == getpid.InstructionPointer()
+				o.Trap.Signo == int32(SIGSYS) && o.Trap.Code == 1 && o.Trap.CallAddr == p.InstructionPointer(EntrySyscall)
 		}},
 		{"kill thread", 0x00000000, func(o Outcome) bool { return o.Kind == KilledThread }},
 		{"kill process", 0x80000000, func(o Outcome) bool { return o.Kind == KilledProcess && o.Signal == SIGSYS }},
@@ -173,7 +173,8 @@ func TestArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, pr := range probes {
-		words := [16]uint32{pr.SeenNr(), pr.Arch(), uint32(pr.InstructionPointer()), uint32(pr.InstructionPointer() >> 32)}
+		ip := p.InstructionPointer(pr.Entry)
+		words := [16]uint32{pr.SeenNr(), pr.Arch(), uint32(ip), uint32(ip >> 32)}
 		for i, a := range pr.Args {
 			words[4+2*i], words[5+2*i] = uint32(a), uint32(a>>32)
 		}

@@ -84,11 +84,6 @@ func (p Probe) Arch() uint32 {
 	return AuditArchX86_64
 }
 
-// InstructionPointer returns seccomp_data.instruction_pointer for the probe:
-// the address after its syscall instruction. It is 0 where the prober does
-// not run.
-func (p Probe) InstructionPointer() uint64 { return siteIP(p.Entry) }
-
 // ErrUnsafeProbe is returned for probes that could do something besides
 // answering: only the Safe* numbers, uprobe (x86_64 336) and numbers from
 // NoSyscall up are allowed.

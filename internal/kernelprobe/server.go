@@ -66,13 +66,24 @@ type response struct {
 	Err     string
 }
 
+// hello is the server's first message: whether it can run, and where its
+// probe sites are (the test binary may be position-independent, so the
+// parent's addresses are not necessarily the server's).
+type hello struct {
+	IP  [3]uint64 // instruction_pointer per Entry
+	Err string
+}
+
 func serve(in io.Reader, out io.Writer) error {
+	dec, enc := gob.NewDecoder(in), gob.NewEncoder(out)
 	s, err := newServer()
 	if err != nil {
 		// Report the reason to the parent rather than dying silently.
-		return gob.NewEncoder(out).Encode(response{Err: err.Error()})
+		return enc.Encode(hello{Err: err.Error()})
 	}
-	dec, enc := gob.NewDecoder(in), gob.NewEncoder(out)
+	if err := enc.Encode(hello{IP: [3]uint64{siteIP(EntrySyscall), siteIP(EntryInt80), siteIP(EntryX32)}}); err != nil {
+		return err
+	}
 	for {
 		var jobs []wireJob
 		if err := dec.Decode(&jobs); err != nil {
@@ -102,6 +113,16 @@ type Prober struct {
 	dec  *gob.Decoder
 	reqW *os.File
 	resR *os.File
+	ip   [3]uint64
+}
+
+// InstructionPointer returns seccomp_data.instruction_pointer of probes
+// through entry e: the address after the prober's syscall instruction.
+func (p *Prober) InstructionPointer(e Entry) uint64 {
+	if int(e) < len(p.ip) {
+		return p.ip[e]
+	}
+	return 0
 }
 
 // Start starts a prober server and checks that it works: it installs an
@@ -138,6 +159,16 @@ func Start() (*Prober, error) {
 		return nil, fmt.Errorf("kernelprobe: start server: %w", err)
 	}
 	p := &Prober{cmd: cmd, enc: gob.NewEncoder(reqW), dec: gob.NewDecoder(resR), reqW: reqW, resR: resR}
+	var h hello
+	if err := p.dec.Decode(&h); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("kernelprobe: server did not start (is kernelprobe.Main called from TestMain?): %w", err)
+	}
+	if h.Err != "" {
+		p.Close()
+		return nil, fmt.Errorf("kernelprobe: server: %s", h.Err)
+	}
+	p.ip = h.IP
 	if err := p.selfTest(); err != nil {
 		p.Close()
 		return nil, err
