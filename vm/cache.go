@@ -9,10 +9,11 @@ const (
 
 // UprobeException reports whether the kernel passes (nr, arch) through
 // without running any filter: seccomp_uprobe_exception (kernel/seccomp.c)
-// exempts uretprobe (335, since 6.14 and stable backports) and uprobe (336,
-// since 6.17) on x86_64 when arch is the native AUDIT_ARCH_X86_64. The
-// syscalls are entered only from kernel-installed trampolines; a filter can
-// neither deny nor observe them. Older kernels have no exception.
+// exempts uretprobe (335; the exemption landed in early 2025, around 6.14,
+// and went to stable kernels) and uprobe (336; around 6.17) on x86_64 when
+// arch is the native AUDIT_ARCH_X86_64. Both calls are meant to be entered
+// only from kernel-installed trampolines; a filter can neither deny nor
+// observe them. Kernels without the exemption filter them like any call.
 func UprobeException(nr, arch uint32) bool {
 	return arch == auditArchX86_64 && (nr == nrUretprobe || nr == nrUprobe)
 }

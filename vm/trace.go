@@ -69,7 +69,7 @@ func (m FieldMask) String() string {
 
 // Trace records one instrumented run.
 type Trace struct {
-	Executed int       // instructions executed, including the final ret
+	Executed int       // instructions executed, including the last (a ret, or a div x by zero)
 	Path     []int     // the pc of each executed instruction, in order
 	Fields   FieldMask // which parts of seccomp_data the run loaded
 }
