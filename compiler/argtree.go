@@ -371,7 +371,7 @@ func (b *argBuilder) split(cur []int8, k know, off uint8, first int, o org) (nod
 	p0, t0 := len(b.pts), len(b.tests)
 	for ri := first; ri < len(b.rules); ri++ {
 		r := &b.rules[ri]
-		if cur[r.c0] == cFalse {
+		if r.c0 < r.c1 && cur[r.c0] == cFalse {
 			continue
 		}
 		for ci := r.c0; ci < r.c1; ci++ {
@@ -433,7 +433,7 @@ func (b *argBuilder) split(cur []int8, k know, off uint8, first int, o org) (nod
 	untestedUses := false
 	for ri := first; ri < len(b.rules) && !untestedUses; ri++ {
 		r := &b.rules[ri]
-		if cur[r.c0] == cFalse {
+		if r.c0 < r.c1 && cur[r.c0] == cFalse {
 			continue
 		}
 		for ci := r.c0; ci < r.c1; ci++ {
