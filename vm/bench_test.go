@@ -31,6 +31,32 @@ func BenchmarkProgRun16(b *testing.B) {
 	cpuPerOp(b, func() { p.Run(d) })
 }
 
+// mixedProg's path for nr 39, args[0] = 5 on x86_64 is 16 instructions of
+// many kinds: range compares, jset, argument loads, ALU, scratch, ret a.
+func mixedProg(tb testing.TB) (*Prog, Data) {
+	prog, err := Load(prog(
+		ld(4), jk(jmpJEQ, archX86_64, 1, 0), ret(retKillProcess), // 0-2
+		ld(0), jk(jmpJGT, 200, 1, 0), jk(jmpJGE, 30, 0, 10), jk(jmpJSET, 0x40000000, 9, 0), // 3-6
+		ld(16), aluk(aluAND, 0xff), jk(jmpJEQ, 5, 0, 6), // 7-9
+		ld(20), jk(jmpJEQ, 0, 0, 4), // 10-11
+		st(0), ldxm(0), I(opTxa, 0, 0, 0), aluk(aluOR, retErrno), reta(), // 12-16
+	))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d := Data{Nr: 39, Arch: archX86_64, Args: [6]uint64{5}}
+	if got, tr := prog.Trace(d); got != retErrno || tr.Executed != 16 {
+		tb.Fatalf("path: %#x after %d instructions", got, tr.Executed)
+	}
+	return prog, d
+}
+
+func BenchmarkProgRun16Mixed(b *testing.B) {
+	p, d := mixedProg(b)
+	b.ReportAllocs()
+	cpuPerOp(b, func() { p.Run(d) })
+}
+
 func BenchmarkProgTrace16(b *testing.B) {
 	p, d := benchProg(b)
 	b.ReportAllocs()

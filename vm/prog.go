@@ -15,6 +15,8 @@ const (
 	xLdAbs  op = iota // A = word k of seccomp_data (k is the word index, 2..15)
 	xLdNr             // ld [0]
 	xLdArch           // ld [4]
+	xLdIP             // ld [8], ld [12]: jt is 1 for the odd word
+	xLdArg            // ld [16..60]: jf is the argument, jt 1 for the odd word
 	xLdImm            // A = k (also ld len, rewritten to k = 64)
 	xLdxImm           // X = k (also ldx len)
 	xLdMem            // A = M[k]
@@ -115,11 +117,15 @@ func decode(ins bpf.RawInstruction, pc int) inst {
 		d.op, d.k = xLdAbs, ins.K/4
 		// nr and arch are read by nearly every filter and do not depend
 		// on the byte order.
-		switch ins.K {
-		case 0:
+		switch w := uint16(ins.K / 4); {
+		case w == 0:
 			d.op = xLdNr
-		case 4:
+		case w == 1:
 			d.op = xLdArch
+		case w < 4:
+			d.op, d.jt = xLdIP, w&1
+		default:
+			d.op, d.jt, d.jf = xLdArg, w&1, (w-4)/2
 		}
 	case opLdLen:
 		d.op, d.k = xLdImm, SizeofData
@@ -209,6 +215,12 @@ func (p *Prog) Run(d Data) uint32 {
 	if len(insns) == 0 {
 		return 0 // the zero Prog; Load never makes one
 	}
+	// Which word of a 64-bit field is its high half: the odd one on a
+	// little-endian ABI, the even one on a big-endian ABI.
+	var oddIsHigh uint16
+	if d.Arch&auditArchLE != 0 {
+		oddIsHigh = 1
+	}
 	// A verified program always reaches a ret, so the loop needs no bound
 	// test of its own; the index stays checked.
 	pc := 0
@@ -222,6 +234,10 @@ func (p *Prog) Run(d Data) uint32 {
 			a = d.Nr
 		case xLdArch:
 			a = d.Arch
+		case xLdIP:
+			a = half(d.InstructionPointer, in.jt == oddIsHigh)
+		case xLdArg:
+			a = half(d.Args[in.jf], in.jt == oddIsHigh)
 		case xLdImm:
 			a = in.k
 		case xLdxImm:
@@ -284,19 +300,28 @@ func (p *Prog) Run(d Data) uint32 {
 		case xJa:
 			pc = int(in.jt)
 		case xJeqK:
-			pc = target(a == in.k, in)
-		case xJeqX:
-			pc = target(a == x, in)
+			// Filters are mostly chains of jeq #k; follow a chain here
+			// rather than through the jump table. On leaving, pc is the
+			// index of in, which the outer loop fetches again.
+			for {
+				pc = target(a == in.k, in)
+				in = &insns[pc]
+				if in.op != xJeqK {
+					break
+				}
+			}
 		case xJgtK:
 			pc = target(a > in.k, in)
-		case xJgtX:
-			pc = target(a > x, in)
 		case xJgeK:
 			pc = target(a >= in.k, in)
-		case xJgeX:
-			pc = target(a >= x, in)
 		case xJsetK:
 			pc = target(a&in.k != 0, in)
+		case xJeqX:
+			pc = target(a == x, in)
+		case xJgtX:
+			pc = target(a > x, in)
+		case xJgeX:
+			pc = target(a >= x, in)
 		case xJsetX:
 			pc = target(a&x != 0, in)
 		case xRetK:
@@ -305,6 +330,13 @@ func (p *Prog) Run(d Data) uint32 {
 			return a
 		}
 	}
+}
+
+func half(v uint64, high bool) uint32 {
+	if high {
+		return uint32(v >> 32)
+	}
+	return uint32(v)
 }
 
 func target(cond bool, in *inst) int {

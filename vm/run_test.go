@@ -311,16 +311,20 @@ func TestDecodeCoversWhitelist(t *testing.T) {
 		}
 		seen[o] = code
 	}
-	for k, want := range map[uint32]op{0: xLdNr, 4: xLdArch, 8: xLdAbs, 60: xLdAbs} {
-		if o := decode(ld(k), 0); o.op != want || o.k != k/4 {
-			t.Errorf("ld [%d] decodes to %+v", k, o)
+	for _, tc := range []struct {
+		k      uint32
+		op     op
+		jt, jf uint16
+	}{
+		{0, xLdNr, 0, 0}, {4, xLdArch, 0, 0}, {8, xLdIP, 0, 0}, {12, xLdIP, 1, 0},
+		{16, xLdArg, 0, 0}, {20, xLdArg, 1, 0}, {56, xLdArg, 0, 5}, {60, xLdArg, 1, 5},
+	} {
+		if o := decode(ld(tc.k), 0); o.op != tc.op || o.k != tc.k/4 || o.jt != tc.jt || o.jf != tc.jf {
+			t.Errorf("ld [%d] decodes to %+v", tc.k, o)
 		}
 	}
-	if o := decode(I(opLdLen, 0, 0, 0), 0); o.op != xLdImm || o.k != 64 {
-		t.Errorf("ld len decodes to %+v", o)
-	}
-	// Every op but the three ld [k] ones.
-	if len(seen) != int(xRetA)+1-3 {
-		t.Errorf("the whitelist decodes to %d ops, want %d", len(seen), int(xRetA)+1-3)
+	// Every op but the five ld [k] ones.
+	if len(seen) != int(xRetA)+1-5 {
+		t.Errorf("the whitelist decodes to %d ops, want %d", len(seen), int(xRetA)+1-5)
 	}
 }

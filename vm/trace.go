@@ -77,7 +77,7 @@ type Trace struct {
 // Trace runs the program on d like Run and also records the path taken and
 // the fields read. It allocates the path; use Run where speed matters.
 func (p *Prog) Trace(d Data) (uint32, Trace) {
-	var t Trace
+	t := Trace{Path: make([]int, 0, min(len(p.insns), 32))}
 	var a, x uint32
 	var m [MemWords]uint32
 	le := d.LittleEndian()
@@ -89,7 +89,7 @@ func (p *Prog) Trace(d Data) (uint32, Trace) {
 		in := &insns[pc]
 		pc++
 		switch in.op {
-		case xLdAbs, xLdNr, xLdArch:
+		case xLdAbs, xLdNr, xLdArch, xLdIP, xLdArg:
 			a = d.word(in.k)
 			t.Fields |= fieldOfWord(in.k, le)
 		case xLdImm:
