@@ -12,8 +12,8 @@ import (
 type op uint8
 
 const (
-	xLdAbs  op = iota // A = word k of seccomp_data (k is the word index, 2..15)
-	xLdNr             // ld [0]
+	// ld [k] reads word k/4 of seccomp_data; k keeps the word index.
+	xLdNr   op = iota // ld [0]
 	xLdArch           // ld [4]
 	xLdIP             // ld [8], ld [12]: jt is 1 for the odd word
 	xLdArg            // ld [16..60]: jf is the argument, jt 1 for the odd word
@@ -114,9 +114,9 @@ func decode(ins bpf.RawInstruction, pc int) inst {
 	d := inst{k: ins.K}
 	switch ins.Op {
 	case opLdAbsW:
-		d.op, d.k = xLdAbs, ins.K/4
-		// nr and arch are read by nearly every filter and do not depend
-		// on the byte order.
+		// The field and half are decoded now; only which half is high
+		// waits for the arch value at run time.
+		d.k = ins.K / 4
 		switch w := uint16(ins.K / 4); {
 		case w == 0:
 			d.op = xLdNr
@@ -228,8 +228,6 @@ func (p *Prog) Run(d Data) uint32 {
 		in := &insns[pc]
 		pc++
 		switch in.op {
-		case xLdAbs:
-			a = d.word(in.k)
 		case xLdNr:
 			a = d.Nr
 		case xLdArch:

@@ -323,8 +323,8 @@ func TestDecodeCoversWhitelist(t *testing.T) {
 			t.Errorf("ld [%d] decodes to %+v", tc.k, o)
 		}
 	}
-	// Every op but the five ld [k] ones.
-	if len(seen) != int(xRetA)+1-5 {
-		t.Errorf("the whitelist decodes to %d ops, want %d", len(seen), int(xRetA)+1-5)
+	// Every op but the four ld [k] ones.
+	if len(seen) != int(xRetA)+1-4 {
+		t.Errorf("the whitelist decodes to %d ops, want %d", len(seen), int(xRetA)+1-4)
 	}
 }

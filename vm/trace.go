@@ -89,7 +89,7 @@ func (p *Prog) Trace(d Data) (uint32, Trace) {
 		in := &insns[pc]
 		pc++
 		switch in.op {
-		case xLdAbs, xLdNr, xLdArch, xLdIP, xLdArg:
+		case xLdNr, xLdArch, xLdIP, xLdArg:
 			a = d.word(in.k)
 			t.Fields |= fieldOfWord(in.k, le)
 		case xLdImm:
