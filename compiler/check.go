@@ -283,14 +283,20 @@ func (ck *checker) checkNr(v, nr uint32, archLabel string, listed []*arch.Arch) 
 	ck.capped("the argument tests")
 
 	le := v&0x40000000 != 0 // __AUDIT_ARCH_LE
-	var words [numFields][]uint32
-	var involved []int // fields with candidates
+	// exact holds each word's class representatives: 0 and every boundary
+	// (a comparison with k splits the values at k, or k+1, or both); their
+	// product covers every class of the joint argument space, because every
+	// comparison (the program's, and the policy's once split into halves)
+	// looks at one word. extra holds values worth a try that no boundary
+	// needs (k-1, sign bits, all ones); each is tried with the other words
+	// at 0.
+	var exact, extra [numFields][]uint32
 	for f := 2; f < numFields; f++ {
 		u := &w.uses[f]
 		if !u.read {
 			continue
 		}
-		addUse(&words[f], u)
+		addBounds(&exact[f], &extra[f], u)
 		if u.inexact {
 			ck.note(fmt.Sprintf("%s %s: an argument is compared with a mask or after arithmetic", archLabel, syscallLabel(nameOf(abi, nr), nr)))
 		}
@@ -298,46 +304,53 @@ func (ck *checker) checkNr(v, nr uint32, archLabel string, listed []*arch.Arch) 
 	for _, c := range conds {
 		loF, hiF := argFields(c.Arg, le)
 		vl, vh := uint32(c.Value), uint32(c.Value>>32)
-		words[loF] = append(words[loF], vl-1, vl, vl+1)
-		if wide && !c.Low32 {
-			words[hiF] = append(words[hiF], vh-1, vh, vh+1)
-		}
+		narrow := !wide || c.Low32
 		if c.Op == OpMaskedEQ {
 			ck.note(fmt.Sprintf("%s %s: MaskedEQ conditions are sampled bit by bit", archLabel, syscallLabel(nameOf(abi, nr), nr)))
-			words[loF] = append(words[loF], maskWitnesses(uint32(c.Mask), vl)...)
-			if wide && !c.Low32 {
-				words[hiF] = append(words[hiF], maskWitnesses(uint32(c.Mask>>32), vh)...)
-			} else {
-				words[hiF] = append(words[hiF], 0)
+			exact[loF] = append(exact[loF], maskWitnesses(uint32(c.Mask), vl)...)
+			if !narrow {
+				exact[hiF] = append(exact[hiF], maskWitnesses(uint32(c.Mask>>32), vh)...)
 			}
-		} else if !wide || c.Low32 {
-			words[hiF] = append(words[hiF], 0)
+		} else {
+			exact[loF] = append(exact[loF], vl, vl+1)
+			extra[loF] = append(extra[loF], vl-1)
+			if !narrow {
+				exact[hiF] = append(exact[hiF], vh, vh+1)
+				extra[hiF] = append(extra[hiF], vh-1)
+			}
+		}
+		if narrow {
+			extra[hiF] = append(extra[hiF], 1, fullMask) // must not matter
 		}
 	}
+	var involved []int
 	for f := 2; f < numFields; f++ {
-		if len(words[f]) == 0 {
-			continue
+		if len(exact[f]) > 0 || len(extra[f]) > 0 {
+			involved = append(involved, f)
 		}
-		words[f] = append(words[f], 0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, fullMask)
-		words[f] = sortUniq(words[f])
-		involved = append(involved, f)
 	}
-	// Both halves of an argument go together: give a half with no
-	// candidates of its own the plain values, so the combinations include
-	// "high word differs".
+	// A half no one compares still gets a few values, so that a program
+	// reading the wrong half shows up.
 	for _, f := range involved {
-		other := f ^ 1
-		if len(words[other]) == 0 && other >= 4 {
-			words[other] = []uint32{0, 1, 0x80000000, fullMask}
+		if other := f ^ 1; other >= 4 && len(exact[other]) == 0 && len(extra[other]) == 0 {
+			extra[other] = append(extra[other], 1, 0x80000000, fullMask)
 			involved = append(involved, other)
 		}
 	}
 	slices.Sort(involved)
+	for _, f := range involved {
+		exact[f] = sortUniq(append(exact[f], 0))
+		extra[f] = append(extra[f], 1, 0x7fffffff, 0x80000000, 0xfffffffe, fullMask)
+		extra[f] = slices.DeleteFunc(sortUniq(extra[f]), func(x uint32) bool {
+			_, found := slices.BinarySearch(exact[f], x)
+			return found
+		})
+	}
 
 	cost := ck.cost(abi, nr)
 	total := 1
 	for _, f := range involved {
-		total *= len(words[f])
+		total *= len(exact[f])
 		if total > maxCombos {
 			break
 		}
@@ -346,14 +359,14 @@ func (ck *checker) checkNr(v, nr uint32, archLabel string, listed []*arch.Arch) 
 		var idx [numFields]int
 		for {
 			for _, f := range involved {
-				setWord(&d, f, words[f][idx[f]], le)
+				setWord(&d, f, exact[f][idx[f]], le)
 			}
 			ck.one(d, archLabel, cost)
 			k := 0
 			for k < len(involved) {
 				f := involved[k]
 				idx[f]++
-				if idx[f] < len(words[f]) {
+				if idx[f] < len(exact[f]) {
 					break
 				}
 				idx[f] = 0
@@ -364,17 +377,26 @@ func (ck *checker) checkNr(v, nr uint32, archLabel string, listed []*arch.Arch) 
 			}
 		}
 	} else {
-		ck.note(fmt.Sprintf("%s %s: %d+ argument combinations, each argument word varied against a few values of the others", archLabel, syscallLabel(nameOf(abi, nr), nr), maxCombos))
+		ck.note(fmt.Sprintf("%s %s: %d+ argument classes, each argument word varied against a few values of the others", archLabel, syscallLabel(nameOf(abi, nr), nr), maxCombos))
 		for _, f := range involved {
 			for _, base := range []uint32{0, 1, fullMask} {
 				for _, g := range involved {
 					setWord(&d, g, base, le)
 				}
-				for _, x := range words[f] {
+				for _, x := range exact[f] {
 					setWord(&d, f, x, le)
 					ck.one(d, archLabel, cost)
 				}
 			}
+		}
+	}
+	for _, f := range involved {
+		for _, g := range involved {
+			setWord(&d, g, 0, le)
+		}
+		for _, x := range extra[f] {
+			setWord(&d, f, x, le)
+			ck.one(d, archLabel, cost)
 		}
 	}
 	if cost != nil {
@@ -467,6 +489,30 @@ func setWord(d *vm.Data, f int, x uint32, le bool) {
 		shift = 32
 	}
 	d.Args[i] = d.Args[i]&^(uint64(fullMask)<<shift) | uint64(x)<<shift
+}
+
+// addBounds adds the class boundaries of a word's comparisons to exact,
+// and their neighbours to extra.
+func addBounds(exact, extra *[]uint32, u *fieldUse) {
+	for _, c := range u.cmps {
+		switch {
+		case c.mask != fullMask || c.op == opJsetK:
+			m, k := c.mask, c.k
+			if c.op == opJsetK {
+				m, k = c.k, 0
+			}
+			*exact = append(*exact, maskWitnesses(m, k)...)
+		case c.op == opJeqK:
+			*exact = append(*exact, c.k, c.k+1)
+			*extra = append(*extra, c.k-1)
+		case c.op == opJgtK:
+			*exact = append(*exact, c.k+1)
+			*extra = append(*extra, c.k)
+		case c.op == opJgeK:
+			*exact = append(*exact, c.k)
+			*extra = append(*extra, c.k-1)
+		}
+	}
 }
 
 // addUse adds the class boundaries of a field's comparisons to pts.
