@@ -286,7 +286,7 @@ type argBuilder struct {
 	org      org // ABI and syscall of the nodes it makes
 	steps    int
 	stack    []int8
-	pts      []uint32
+	pts      []uint64 // cut points: value<<32 | rule
 	tests    []int
 	segs     []seg
 	keys     []int8
@@ -382,13 +382,14 @@ func (b *argBuilder) split(cur []int8, k know, off uint8, first int, o org) (nod
 			if a.off != off || a.mask != fullMask {
 				continue
 			}
+			rule := uint64(b.rules[ri].rule)
 			switch a.op {
 			case opJeqK:
-				b.pts = append(b.pts, a.k, a.k+1)
+				b.pts = append(b.pts, uint64(a.k)<<32|rule, uint64(a.k+1)<<32|rule)
 			case opJgtK:
-				b.pts = append(b.pts, a.k+1)
+				b.pts = append(b.pts, uint64(a.k+1)<<32|rule)
 			case opJgeK:
-				b.pts = append(b.pts, a.k)
+				b.pts = append(b.pts, uint64(a.k)<<32|rule)
 			default:
 				continue
 			}
@@ -396,10 +397,11 @@ func (b *argBuilder) split(cur []int8, k know, off uint8, first int, o org) (nod
 		}
 	}
 	pts := b.pts[p0:]
-	// Keep the cut points strictly inside (lo, hi], sorted and distinct.
+	// Keep the cut points strictly inside (lo, hi], sorted and distinct;
+	// each remembers the first rule (in precedence order) that made it.
 	n := 0
 	for _, p := range pts {
-		if p > lo && p <= hi {
+		if v := uint32(p >> 32); v > lo && v <= hi {
 			pts[n] = p
 			n++
 		}
@@ -410,11 +412,11 @@ func (b *argBuilder) split(cur []int8, k know, off uint8, first int, o org) (nod
 		return 0, false
 	}
 	slices.Sort(pts)
-	pts = slices.Compact(pts)
+	pts = slices.CompactFunc(pts, func(a, b uint64) bool { return a>>32 == b>>32 })
 	tests := b.tests[t0:]
 
 	s0 := len(b.segs)
-	start := lo
+	start, rule := lo, o.rule
 	// Segments where every test comes out the same way and no condition
 	// still looks at this word (a value not in a set: the gaps between
 	// its members) decide alike: remember the last few.
@@ -446,7 +448,7 @@ func (b *argBuilder) split(cur []int8, k know, off uint8, first int, o org) (nod
 	for i := 0; i <= len(pts); i++ {
 		end := hi
 		if i < len(pts) {
-			end = pts[i] - 1
+			end = uint32(pts[i]>>32) - 1
 		}
 		// Every test on the word has one outcome on the whole segment, as
 		// its boundaries are cut points: advance those conditions directly.
@@ -515,10 +517,11 @@ func (b *argBuilder) split(cur []int8, k know, off uint8, first int, o org) (nod
 		if last := len(b.segs) - 1; last >= s0 && b.segs[last].d == d {
 			b.segs[last].hi = end
 		} else {
-			b.segs = append(b.segs, seg{lo: start, hi: end, d: d})
+			b.segs = append(b.segs, seg{lo: start, hi: end, d: d, rule: rule})
 		}
 		if i < len(pts) {
-			start = pts[i]
+			start = uint32(pts[i] >> 32)
+			rule = int32(uint32(pts[i]))
 		}
 	}
 	b.keys = b.keys[:k0]
@@ -533,6 +536,7 @@ func (b *argBuilder) split(cur []int8, k know, off uint8, first int, o org) (nod
 type seg struct {
 	lo, hi uint32
 	d      nodeID
+	rule   int32 // the rule whose test starts the segment
 }
 
 // searchSegs is a binary search over segs by jge on their starts, with a
@@ -541,15 +545,16 @@ type seg struct {
 // others: zero is the commonest argument (flags, offsets, "no pointer"), so
 // it is found after one or two tests.
 func (b *argBuilder) searchSegs(segs []seg, off uint8, o org) nodeID {
+	at := func(s seg) org { o.rule = s.rule; return o }
 	switch {
 	case len(segs) == 1:
 		return segs[0].d
 	case len(segs) == 3 && segs[0].d == segs[2].d && segs[1].lo == segs[1].hi:
-		return b.g.test(eq(off, fullMask, segs[1].lo), segs[1].d, segs[0].d, o)
+		return b.g.test(eq(off, fullMask, segs[1].lo), segs[1].d, segs[0].d, at(segs[1]))
 	case len(segs) == 2 && segs[0].lo == segs[0].hi:
-		return b.g.test(eq(off, fullMask, segs[0].lo), segs[0].d, segs[1].d, o)
+		return b.g.test(eq(off, fullMask, segs[0].lo), segs[0].d, segs[1].d, at(segs[1]))
 	case len(segs) == 2 && segs[1].lo == segs[1].hi:
-		return b.g.test(eq(off, fullMask, segs[1].lo), segs[1].d, segs[0].d, o)
+		return b.g.test(eq(off, fullMask, segs[1].lo), segs[1].d, segs[0].d, at(segs[1]))
 	}
 	m := len(segs) / 2
 	if segs[0].lo == 0 {
@@ -559,5 +564,5 @@ func (b *argBuilder) searchSegs(segs []seg, off uint8, o org) nodeID {
 	}
 	right := b.searchSegs(segs[m:], off, o)
 	left := b.searchSegs(segs[:m], off, o)
-	return b.g.test(ge(off, segs[m].lo), right, left, o)
+	return b.g.test(ge(off, segs[m].lo), right, left, at(segs[m]))
 }

@@ -287,6 +287,9 @@ func operandName(k uint32, holds uint8, archVal uint32, arches []*arch.Arch) str
 			return n
 		}
 	case holdsNr:
+		if k == arch.X32SyscallBit {
+			return hex(k) // the x32 boundary, not x32's read
+		}
 		if archVal != 0 {
 			if name, ok := syscallNameFor(k, archVal, arches); ok {
 				return name

@@ -355,10 +355,15 @@ func (c *compiler) decide(i int) error {
 		})
 	}
 
-	// Hot syscalls of this ABI, in the policy's order.
+	// Hot syscalls of this ABI, in the policy's order. x32 sharing its
+	// section with x86_64 has none: its tests would cost every x86_64 call.
 	ab.hot = ab.hot[:0]
 	var hotSlots []int
-	for _, name := range c.p.Hot {
+	hot := c.p.Hot
+	if ab.a.SyscallBit != 0 && c.sharesSection(ab) {
+		hot = nil
+	}
+	for _, name := range hot {
 		if id, ok := c.idx.ids.get(name); ok {
 			if s := t.slot[id]; s >= 0 && !slices.Contains(hotSlots, int(s)) && t.nrs[s] >= ab.lo && t.nrs[s] <= ab.hi {
 				hotSlots = append(hotSlots, int(s))
@@ -434,6 +439,15 @@ func (c *compiler) decide(i int) error {
 	}
 	c.weigh(ab)
 	return nil
+}
+
+func (c *compiler) sharesSection(ab *abiCtx) bool {
+	for i := range c.abis {
+		if o := &c.abis[i]; o != ab && o.a.AuditArch == ab.a.AuditArch {
+			return true
+		}
+	}
+	return false
 }
 
 func hotRank(c *compiler, t *abiTable, nr uint32) int {
