@@ -32,7 +32,7 @@ func (r *Results) chart() []byte {
 		"libseccomp opt2": "#af8dc3", "gVisor": "#2166ac", "elastic": "#d6604d",
 	}
 	const (
-		barW, gap, left, top, plotH = 14, 26, 60, 40, 300
+		barW, gap, left, top, plotH = 14, 26, 120, 40, 300
 		maxV                        = 1000.0
 	)
 	nb := 0
@@ -41,7 +41,7 @@ func (r *Results) chart() []byte {
 	}
 	groupW := nb*barW + gap
 	width := left + len(groups)*groupW + 20
-	height := top + plotH + 150
+	height := top + plotH + 200
 	y := func(v float64) float64 {
 		if v < 1 {
 			v = 1

@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/seccompile/seccompile/vm"
 )
 
 // uncachedFilter is `ld [16]; ret ALLOW`: it allows everything, but it
@@ -23,13 +26,39 @@ var uncachedFilter = []bpf.RawInstruction{
 
 // KernelRow is the kernel cost of one filter.
 type KernelRow struct {
-	Name  string
-	Insns int
-	NS    map[string]float64 // call name → ns per call (fastest round of all runs)
+	Name     string
+	Insns    int
+	NS       map[string]float64 // call name → ns per call (fastest round of all runs)
+	Executed map[string]int     // call name → instructions the filter executes for it (vm)
+	Cached   map[string]bool    // call name → the kernel's action cache answers it
 }
 
 // kcostCalls are the calls kcost measures, in its output order.
 var kcostCalls = []string{"getppid", "personality(0xffffffff)", "acct(NULL)"}
+
+// kcostData are those calls as the filter sees them on x86_64.
+var kcostData = map[string]vm.Data{
+	"getppid":                 {Nr: unix.SYS_GETPPID, Arch: unix.AUDIT_ARCH_X86_64},
+	"personality(0xffffffff)": {Nr: unix.SYS_PERSONALITY, Arch: unix.AUDIT_ARCH_X86_64, Args: [6]uint64{0xffffffff}},
+	"acct(NULL)":              {Nr: unix.SYS_ACCT, Arch: unix.AUDIT_ARCH_X86_64},
+}
+
+// annotate fills Executed and Cached from the vm.
+func (k *KernelRow) annotate(insns []bpf.RawInstruction) {
+	k.Executed, k.Cached = map[string]int{}, map[string]bool{}
+	if insns == nil {
+		return
+	}
+	prog, err := vm.Load(insns)
+	if err != nil {
+		return
+	}
+	for name, d := range kcostData {
+		_, tr := prog.Trace(d)
+		k.Executed[name] = tr.Executed
+		k.Cached[name] = prog.ConstAllow(d.Nr, d.Arch)
+	}
+}
 
 // buildKcost builds bench/kcost with CGO_ENABLED=0 into dir.
 func buildKcost(dir string) (string, error) {
@@ -55,6 +84,7 @@ func kernelCost(bin, dir string, filters []KernelRow, progs [][]bpf.RawInstructi
 	paths := make([]string, len(filters))
 	for i := range filters {
 		filters[i].NS = map[string]float64{}
+		filters[i].annotate(progs[i])
 		if progs[i] == nil {
 			continue
 		}
@@ -66,7 +96,7 @@ func kernelCost(bin, dir string, filters []KernelRow, progs [][]bpf.RawInstructi
 	}
 	for r := 0; r < rounds; r++ {
 		for i := range filters {
-			args := []string{"-n", strconv.Itoa(n), "-rounds", "3"}
+			args := []string{"-n", strconv.Itoa(n), "-rounds", "5"}
 			if paths[i] != "" {
 				args = append(args, "-filter", paths[i])
 			}
@@ -129,7 +159,7 @@ func kernelMarkdown(rows []KernelRow) string {
 	var b strings.Builder
 	b.WriteString("| filter | insns |")
 	for _, c := range kcostCalls {
-		fmt.Fprintf(&b, " %s ns (× no filter) |", c)
+		fmt.Fprintf(&b, " %s: ns (× no filter), insns executed |", c)
 	}
 	b.WriteString("\n|---|---:|")
 	for range kcostCalls {
@@ -148,10 +178,17 @@ func kernelMarkdown(rows []KernelRow) string {
 				b.WriteString(" – |")
 				continue
 			}
+			ex := "–"
+			if n, ok := r.Executed[c]; ok {
+				ex = strconv.Itoa(n)
+				if r.Cached[c] {
+					ex += ", cached"
+				}
+			}
 			if base[c] > 0 {
-				fmt.Fprintf(&b, " %.0f (%.2f×) |", ns, ns/base[c])
+				fmt.Fprintf(&b, " %.0f (%.2f×), %s |", ns, ns/base[c], ex)
 			} else {
-				fmt.Fprintf(&b, " %.0f |", ns)
+				fmt.Fprintf(&b, " %.0f, %s |", ns, ex)
 			}
 		}
 		b.WriteString("\n")

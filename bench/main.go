@@ -28,7 +28,7 @@ func main() {
 	kernel := flag.Bool("kernel", true, "measure the kernel's cost per call in filtered child processes (root)")
 	timing := flag.Bool("timing", true, "measure compile times with testing.Benchmark")
 	benchtime := flag.String("benchtime", "300ms", "testing.Benchmark time per compile-time measurement")
-	rounds := flag.Int("rounds", 7, "kernel cost: rounds over all filters (each figure is the fastest)")
+	rounds := flag.Int("rounds", 15, "kernel cost: rounds over all filters (each figure is the fastest)")
 	calls := flag.Int("calls", 100000, "kernel cost: calls per measurement")
 	flag.Parse()
 	if err := flag.Set("test.benchtime", *benchtime); err != nil {

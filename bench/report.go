@@ -108,10 +108,58 @@ func (r *Results) lead() string {
 				cr.Case.Profile, cr.Case.ABISet(), m.name, best.Compiler.Name, show(bv), show(ov), 100*(ov-bv)/bv))
 		}
 	}
+	lines = append(lines, r.kernelLead()...)
 	if len(lines) == 0 {
 		return "seccompile leads (or ties) every metric of every case.\n"
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// kernelLead lists the kernel-cost figures of docker-default x86_64 where a
+// peer is faster than seccompile, with the run's noise: how far apart the
+// two seccompile builds are, whose paths for the call differ by at most a
+// few instructions.
+func (r *Results) kernelLead() []string {
+	const prefix = "docker-default x86_64: "
+	rows := map[string]*KernelRow{}
+	for i := range r.KernelRows {
+		if name, ok := strings.CutPrefix(r.KernelRows[i].Name, prefix); ok {
+			rows[name] = &r.KernelRows[i]
+		}
+	}
+	ours, twin := rows["seccompile"], rows["seccompile (ENOSYS)"]
+	if ours == nil {
+		return nil
+	}
+	var out []string
+	for _, c := range kcostCalls {
+		var best string
+		for name, k := range rows {
+			if strings.HasPrefix(name, "seccompile") {
+				continue
+			}
+			if best == "" || k.NS[c] < rows[best].NS[c] {
+				best = name
+			}
+		}
+		if best == "" || rows[best].NS[c] >= ours.NS[c] {
+			continue
+		}
+		noise := ""
+		if twin != nil && twin.NS[c] > 0 {
+			noise = fmt.Sprintf("; the two seccompile builds (%d and %d insns executed) differ by %.0f%% in this run", ours.Executed[c], twin.Executed[c], 100*abs(ours.NS[c]-twin.NS[c])/min(ours.NS[c], twin.NS[c]))
+		}
+		out = append(out, fmt.Sprintf("- kernel cost, docker-default x86_64, %s: %s %.0f ns (%d insns executed) vs seccompile %.0f ns (%d insns executed) (+%.0f%%%s)",
+			c, best, rows[best].NS[c], rows[best].Executed[c], ours.NS[c], ours.Executed[c], 100*(ours.NS[c]-rows[best].NS[c])/rows[best].NS[c], noise))
+	}
+	return out
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // explain says why a program's answer differs from the policy's, for the
@@ -289,7 +337,9 @@ Columns:
 	b.WriteString("fastest of all rounds, the rounds going round-robin over every filter in one run, and the\n")
 	b.WriteString("ratio is to the same call with no filter in the same run. getppid is allowed unconditionally\n")
 	b.WriteString("(the kernel's action cache answers it), personality(0xffffffff) is allowed after an argument\n")
-	b.WriteString("check, acct(NULL) is denied with ERRNO(EPERM).\n\n")
+	b.WriteString("check, acct(NULL) is denied with ERRNO(EPERM). \"insns executed\" is the filter's path for the call in\n")
+	b.WriteString("the vm, \"cached\" that the kernel's action cache answers it without running the filter. With no\n")
+	b.WriteString("filter acct(NULL) really runs (accounting is off), so a filter that denies it can be cheaper.\n\n")
 	if r.KernelNote != "" {
 		fmt.Fprintf(&b, "%s\n\n", r.KernelNote)
 	}
