@@ -212,7 +212,9 @@ func (o Op) String() string {
 // 64 bits wide, done on the two 32-bit halves in the ABI's byte order, unless
 // Low32 is set: then only the low 32 bits of the argument (and of Value and
 // Mask) are compared, as suits int arguments whose upper half the kernel
-// ignores. On 32-bit ABIs every condition compares only the low word.
+// ignores. On 32-bit ABIs (i386, arm, mips, mips64n32...) every condition
+// compares only the low word; x32, whose syscalls read full 64-bit
+// registers, compares 64 bits like x86_64.
 type Cond struct {
 	Arg   int    // argument index, 0..5
 	Op    Op     // comparison
