@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os/exec"
 	"runtime"
 	"sync"
 	"syscall"
@@ -356,35 +355,20 @@ func runEBPF(ctx context.Context, argv []string, o Options, r *Recording) (err e
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	werr := cmd.Wait()
+	werr := waitExit(cmd.Process.Pid)
 	r.Duration = time.Since(start)
+	// Processes the command left behind would keep its output pipes open
+	// and Wait from returning.
 	kerr := cg.kill(5 * time.Second)
 	lk.Close()
-	if err := exitStatus(cmd, werr, r); err != nil {
+	if werr != nil {
+		cmd.Process.Kill()
+	}
+	if err := exitStatus(cmd, cmd.Wait(), r); err != nil {
 		return err
 	}
 	if err := s.read(r); err != nil {
 		return err
 	}
 	return kerr
-}
-
-// command is the exec.Cmd that runs argv with o's stdio, environment and
-// directory.
-func command(ctx context.Context, argv []string, o Options) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	cmd.Env, cmd.Dir = o.Env, o.Dir
-	return cmd
-}
-
-// exitStatus records the command's exit status; a failed Wait that is not
-// the command's own failure is returned.
-func exitStatus(cmd *exec.Cmd, werr error, r *Recording) error {
-	var ee *exec.ExitError
-	if werr != nil && !errors.As(werr, &ee) {
-		return werr
-	}
-	r.ExitCode = cmd.ProcessState.ExitCode()
-	return nil
 }
