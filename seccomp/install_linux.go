@@ -61,8 +61,27 @@ func InstallProgram(insns []bpf.RawInstruction, opts ...Option) (listenerFD int,
 // for each call the most restrictive result of all of them wins.
 func Install(p *compiler.Policy, opts ...Option) (*Installed, error) {
 	c := newConfig(opts)
+	inst, err := prepare(p, c, true)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := installProgram(inst.Program.Insns, c)
+	if err != nil {
+		return nil, err
+	}
+	inst.Flags = c.flags | TSync
+	if c.flags&NewListener != 0 {
+		inst.Flags |= TSyncESRCH
+		inst.ListenerFD = fd
+	}
+	return inst, nil
+}
+
+// prepare does Install's steps before the load: action probes (with the
+// fallback), the runtime check when forSelf, compile, verify and check.
+func prepare(p *compiler.Policy, c config, forSelf bool) (*Installed, error) {
 	if p == nil {
-		return nil, errors.New("seccomp: Install(nil)")
+		return nil, errors.New("seccomp: nil policy")
 	}
 	inst := &Installed{ListenerFD: -1}
 	for _, a := range policyActions(p) {
@@ -88,7 +107,7 @@ func Install(p *compiler.Policy, opts ...Option) (*Installed, error) {
 		}
 		return nil, ae
 	}
-	if !c.runtimeDenial {
+	if forSelf && !c.runtimeDenial {
 		if err := CheckRuntime(p); err != nil {
 			return nil, err
 		}
@@ -107,15 +126,6 @@ func Install(p *compiler.Policy, opts ...Option) (*Installed, error) {
 			return nil, fmt.Errorf("seccomp: the compiled program does not match the policy, refusing to install it: %w", err)
 		}
 		inst.Report = rep
-	}
-	fd, err := installProgram(prog.Insns, c)
-	if err != nil {
-		return nil, err
-	}
-	inst.Flags = c.flags | TSync
-	if c.flags&NewListener != 0 {
-		inst.Flags |= TSyncESRCH
-		inst.ListenerFD = fd
 	}
 	return inst, nil
 }

@@ -59,7 +59,8 @@ func runChild(t *testing.T, name string, env ...string) childResult {
 func runChildCmd(t *testing.T, name string, hook func(*exec.Cmd), env ...string) childResult {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(append(os.Environ(), childEnv+"="+name), env...)
+	// GORACE: a -race child would otherwise sleep a second at exit.
+	cmd.Env = append(append(os.Environ(), childEnv+"="+name, "GORACE=atexit_sleep_ms=0"), env...)
 	if hook != nil {
 		hook(cmd)
 	}
