@@ -42,7 +42,7 @@ func TestCommand(t *testing.T) {
 	p := &Policy{Default: Allow, Rules: []Rule{{Syscalls: []string{"getppid"}, Action: Errno(uint16(unix.EPERM))}}}
 	for _, tc := range []struct {
 		name, godebug, want string
-		program           bool
+		program             bool
 	}{
 		{"Command", "", `godebug="" set=false`, false},
 		{"Command with GODEBUG", "GODEBUG=madvdontneed=1", `godebug="madvdontneed=1" set=true`, false},
