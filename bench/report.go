@@ -298,8 +298,9 @@ Columns:
 - **allows cached**: syscalls the policy allows unconditionally (x86_64 and i386, the ABIs
   the kernel's action cache covers) that the cache takes (vm's ConstAllowByProgram,
   seccomp_is_const_allow).
-- **compile time**: from the evaluated compiler.Policy to the program's instructions,
-  translation included (testing.Benchmark).
+- **compile time**: from the evaluated compiler.Policy to the program (our raw bytes; the
+  peers' instructions, translation and libseccomp's export included): the fastest of five
+  testing.Benchmark runs.
 - **verdicts ≠ policy**: probes (below) on which the program's answer differs from the
   policy's direct evaluation (compiler.Policy.Eval).
 
@@ -421,6 +422,25 @@ that expose a program that compares the syscall number after loading an argument
 		}
 	}
 	b.WriteString("\n## What each peer could not express\n\n")
+	b.WriteString(`By design (each translation is in the peer's file):
+
+- gVisor pkg/seccomp: one ABI per program, the host's; no x32 check (x32 numbers get the
+  default); no LOG action; rule sets where the first match wins, so bench orders them most
+  restrictive first (our precedence).
+- elastic/go-seccomp-bpf v1.6.0: one ABI per program; a foreign ABI gets the default action
+  (no bad-arch action); every number ≥ 0x40000000 gets ERRNO(ENOSYS); Policy.Validate takes
+  only a bare action as the default, so a default with data (ERRNO(1)) is assembled as a
+  placeholder action and substituted in the program; masked == only as BitsNotSet (value 0)
+  or BitsSet (one bit); no low-word compares; ERRNO(0) becomes EPERM; groups where the first
+  match wins, ordered most restrictive first; and the syscall number is not reloaded after an
+  argument check (the leak below).
+- libseccomp 2.5.4: names newer than its tables are skipped (as runc does); TRAP carries no
+  data (no SCMP_ACT_TRAPX); x32 arguments compared as 32-bit; overlapping rules resolved by
+  its own merge rules.
+
+Per case:
+
+`)
 	seen := map[string]bool{}
 	for _, cr := range r.Cases {
 		for _, row := range cr.Rows {

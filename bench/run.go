@@ -42,19 +42,31 @@ func oracle(p *compiler.Policy, probes []Probe) []uint32 {
 	return out
 }
 
-// timeBuild measures one build with testing.Benchmark.
+// timeBuild measures one build with testing.Benchmark: the fastest of up to
+// five runs, which keeps a busy machine's spikes out of the figure (a build
+// slower than 50 ms is measured once).
 func timeBuild(c Compiler, p *compiler.Policy) float64 {
-	r := testing.Benchmark(func(b *testing.B) {
-		for b.Loop() {
-			if _, err := c.Build(p); err != nil {
-				b.Fatal(err)
+	best := 0.0
+	for i := 0; i < 5; i++ {
+		r := testing.Benchmark(func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.Build(p); err != nil {
+					b.Fatal(err)
+				}
 			}
+		})
+		if r.N == 0 {
+			break
 		}
-	})
-	if r.N == 0 {
-		return 0
+		ns := float64(r.T.Nanoseconds()) / float64(r.N)
+		if best == 0 || ns < best {
+			best = ns
+		}
+		if ns > 50e6 {
+			break
+		}
 	}
-	return float64(r.T.Nanoseconds()) / float64(r.N)
+	return best
 }
 
 // runCase builds and measures every compiler on a case.
