@@ -266,7 +266,10 @@ func runNotify(ctx context.Context, argv []string, o Options, r *Recording) erro
 	defer l.Close()
 	l.SetFlags(notify.SyncWakeUp) // Linux 6.6; only a speed-up
 
-	s := &notifySession{rec: r, args: o.Args, pids: map[uint32]int{}}
+	native := arch.Native()
+	s := &notifySession{rec: r, args: o.Args, pids: map[uint32]int{}, argIdx: map[uint64]int{}, nativeAudit: native.AuditArch}
+	s.execve, _ = native.Syscall("execve")
+	s.execveat, _ = native.Syscall("execveat")
 	defer s.close()
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	defer stopServe()
@@ -304,6 +307,8 @@ type notifySession struct {
 	started bool
 	argIdx  map[uint64]int // (audit<<32|nr) → recorded argument, -1 none
 
+	nativeAudit, execve, execveat uint32 // the start gate
+
 	// pids are pidfds of the tasks seen, to kill what the command leaves
 	// behind. A pidfd opened while the task's notification is pending is
 	// that task's, even if its number is reused later. serve adds to it
@@ -317,10 +322,6 @@ type notifySession struct {
 // serve answers notifications until the listener hangs up (nil) or ctx
 // ends.
 func (s *notifySession) serve(ctx context.Context, l *notify.Listener) error {
-	native := arch.Native()
-	execve, _ := native.Syscall("execve")
-	execveat, _ := native.Syscall("execveat")
-	s.argIdx = map[uint64]int{}
 	for {
 		n, err := l.Receive(ctx)
 		if err != nil {
@@ -329,17 +330,21 @@ func (s *notifySession) serve(ctx context.Context, l *notify.Listener) error {
 			}
 			return err
 		}
-		d := &n.Data
-		if !s.started && d.Arch == native.AuditArch && (d.Nr == execve || d.Nr == execveat) {
-			s.started = true
-		}
-		if s.started {
-			s.count(d)
-			s.track(l, n)
-		}
+		s.handle(l, n)
 		if err := l.Continue(n.ID); err != nil && !errors.Is(err, notify.ErrGone) {
 			return err
 		}
+	}
+}
+
+func (s *notifySession) handle(l *notify.Listener, n *notify.Notif) {
+	d := &n.Data
+	if !s.started && d.Arch == s.nativeAudit && (d.Nr == s.execve || d.Nr == s.execveat) {
+		s.started = true
+	}
+	if s.started {
+		s.count(d)
+		s.track(l, n)
 	}
 }
 

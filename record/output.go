@@ -161,13 +161,13 @@ func (r *Recording) Summary(w io.Writer) error {
 	b.WriteString("\n")
 	slices.SortStableFunc(keys, func(a, b Key) int { return cmp.Compare(r.Counts[b], r.Counts[a]) })
 	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "ABI\tSYSCALL\tNR\tCALLS\t\n")
+	fmt.Fprintf(tw, "ABI\tSYSCALL\tNR\tCALLS\n")
 	for _, k := range keys {
 		name := k.Name
 		if name == "" {
 			name = "?"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t\n", k.Arch, name, k.Nr, r.Counts[k])
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", k.Arch, name, k.Nr, r.Counts[k])
 	}
 	tw.Flush()
 	if len(r.ArgValues) > 0 {

@@ -115,6 +115,11 @@ func report(e *env, err error) int {
 	if errors.As(err, &ex) {
 		return int(ex)
 	}
+	var se *statusError
+	if errors.As(err, &se) {
+		fmt.Fprintf(e.stderr, "seccompile: %v\n", se.err)
+		return se.code
+	}
 	var ue *usageError
 	if errors.As(err, &ue) {
 		if ue.cmd != nil {
@@ -140,6 +145,16 @@ func (e *usageError) Error() string { return e.msg }
 func usagef(c *command, format string, args ...any) error {
 	return &usageError{cmd: c, msg: fmt.Sprintf(format, args...)}
 }
+
+// statusError is an error reported with an exit status of its own, as
+// run's 126 and 127 for a command that cannot be executed or found.
+type statusError struct {
+	code int
+	err  error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
 
 // exitStatus ends the program with that status and prints nothing: the
 // subcommand has already said what there is to say (diff's differences, the

@@ -6,11 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/seccompile/seccompile/arch"
 	"github.com/seccompile/seccompile/compiler"
+	"github.com/seccompile/seccompile/seccomp"
 )
 
 func init() {
@@ -47,32 +49,86 @@ func runRun(e *env, c *command, args []string) error {
 	}
 	// The program is proved before it is used (as compile does), so that a
 	// failure below is about the command, not the filter.
-	if _, _, err := build(pol); err != nil {
+	prog, _, err := build(pol)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pf.source(), err)
+	}
+	if err := actionsAvailable(pol); err != nil {
 		return fmt.Errorf("%s: %w", pf.source(), err)
 	}
 	if *logCalls {
 		return runLogged(e, pol, argv)
 	}
 
-	cmd, err := seccompCommand(pol, argv[0], argv[1:]...)
+	cmd, err := seccomp.CommandProgram(prog.Insns, 0, argv[0], argv[1:]...)
 	if err != nil {
-		return err
+		return startError(argv[0], err)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 	klog := openKernelLog()
 	defer klog.Close()
 	if err := startForwarding(cmd); err != nil {
-		return err
+		return startError(argv[0], err)
 	}
 	err = cmd.Wait()
 	stopForwarding()
-	return commandStatus(e, cmd, err, func(pid int) string {
+	return commandStatus(e, argv[0], cmd.Cmd, err, func(pid int) string {
 		auditArch, nr, ok := klog.seccompKill(pid, time.Second)
 		if !ok {
 			return ""
 		}
 		return syscallName(pol, auditArch, nr)
 	})
+}
+
+// actionsAvailable checks that the kernel has every action the policy
+// uses (SECCOMP_GET_ACTION_AVAIL), so that an old kernel is an error here
+// rather than a surprise in the command.
+func actionsAvailable(pol *compiler.Policy) error {
+	acts := []compiler.Action{pol.DefaultAction(), pol.BadArchAction()}
+	if pol.Unknown.IsSet() {
+		acts = append(acts, pol.Unknown)
+	}
+	for _, r := range pol.Rules {
+		acts = append(acts, r.Action)
+	}
+	seen := map[compiler.ActionKind]bool{}
+	for _, a := range acts {
+		if seen[a.Kind] {
+			continue
+		}
+		seen[a.Kind] = true
+		ok, err := seccomp.ActionAvailable(a)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("this kernel does not have the seccomp action %v the profile uses", a.Kind)
+		}
+	}
+	return nil
+}
+
+// startError turns a failure to start the command into seccompile's
+// error: the shell's statuses for a command that is not found (127) or
+// cannot be executed (126), for instance because the profile denies execve.
+//
+// A message that starts with "seccompile: " comes from the child, which has
+// printed it on the stderr it shares with us already: only the status is
+// left to give.
+func startError(name string, err error) error {
+	msg, fromChild := strings.CutPrefix(err.Error(), "seccompile: ")
+	code := seccomp.ExitSetupFailed
+	switch {
+	case errors.Is(err, exec.ErrNotFound) || strings.Contains(msg, "no such file or directory"):
+		code = seccomp.ExitNotFoundExec
+	case strings.HasPrefix(msg, "exec "):
+		code = seccomp.ExitCannotExec
+	}
+	if fromChild {
+		return exitStatus(code)
+	}
+	return &statusError{code: code, err: errors.New(msg)}
 }
 
 // signals the user sends seccompile are meant for the command: SIGINT and
@@ -85,7 +141,7 @@ var (
 	sigDone chan struct{}
 )
 
-func startForwarding(cmd *exec.Cmd) error {
+func startForwarding(cmd *seccomp.Cmd) error {
 	sigc = make(chan os.Signal, 4)
 	sigDone = make(chan struct{})
 	signal.Notify(sigc, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTERM, syscall.SIGHUP)
@@ -116,7 +172,7 @@ func stopForwarding() {
 // commandStatus turns how the command ended into seccompile's exit status:
 // the command's own, or 128+signal. A SIGSYS death is reported as a seccomp
 // kill, naming the syscall when killedBy knows it.
-func commandStatus(e *env, cmd *exec.Cmd, err error, killedBy func(pid int) string) error {
+func commandStatus(e *env, name string, cmd *exec.Cmd, err error, killedBy func(pid int) string) error {
 	if err == nil {
 		return nil
 	}
@@ -130,13 +186,13 @@ func commandStatus(e *env, cmd *exec.Cmd, err error, killedBy func(pid int) stri
 	}
 	sig := ws.Signal()
 	if sig == sigsys {
-		name := killedBy(cmd.Process.Pid)
-		if name == "" {
-			name = "unknown: the kernel log did not say"
+		call := killedBy(cmd.Process.Pid)
+		if call == "" {
+			call = "unknown: the kernel log did not say"
 		}
-		fmt.Fprintf(e.stderr, "seccompile: %s: killed by seccomp: SIGSYS (syscall %s)\n", cmd.Args[0], name)
+		fmt.Fprintf(e.stderr, "seccompile: %s: killed by seccomp: SIGSYS (syscall %s)\n", name, call)
 	} else {
-		fmt.Fprintf(e.stderr, "seccompile: %s: killed by signal %d (%v)\n", cmd.Args[0], int(sig), sig)
+		fmt.Fprintf(e.stderr, "seccompile: %s: killed by signal %d (%v)\n", name, int(sig), sig)
 	}
 	return exitStatus(128 + int(sig))
 }

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/seccompile/seccompile/compiler"
+	"github.com/seccompile/seccompile/seccomp"
 	"github.com/seccompile/seccompile/seccomp/notify"
 	"github.com/seccompile/seccompile/vm"
 )
@@ -128,11 +127,7 @@ func (l *callLog) report(e *env) {
 
 // runLogged runs argv under pol with the --log supervisor.
 func runLogged(e *env, pol *compiler.Policy, argv []string) error {
-	lp := logPolicy(pol)
-	if _, _, err := build(lp); err != nil {
-		return err
-	}
-	cmd, fd, err := startWithListener(e, lp, argv)
+	cmd, fd, err := startWithListener(e, logPolicy(pol), argv)
 	if err != nil {
 		return err
 	}
@@ -140,6 +135,7 @@ func runLogged(e *env, pol *compiler.Policy, argv []string) error {
 	if err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
+		stopForwarding()
 		return fmt.Errorf("run --log: %w", err)
 	}
 	defer l.Close()
@@ -186,7 +182,7 @@ func runLogged(e *env, pol *compiler.Policy, argv []string) error {
 		fmt.Fprintf(e.stderr, "seccompile: %s: killed by seccomp: SIGSYS (syscall %s)\n", argv[0], log.killed)
 		return exitStatus(128 + int(sigsys))
 	}
-	return commandStatus(e, cmd, err, func(int) string { return "" })
+	return commandStatus(e, argv[0], cmd.Cmd, err, func(int) string { return "" })
 }
 
 // evalCall asks the original policy what it does with a call; Eval finds
@@ -226,12 +222,32 @@ func threadGroup(tid int) (int, bool) {
 	return 0, false
 }
 
-// startWithListener starts argv under lp, with a listener, and returns the
-// command and the listener fd.
-func startWithListener(e *env, lp *compiler.Policy, argv []string) (*exec.Cmd, int, error) {
-	return nil, -1, errors.New("run --log: not available yet")
-}
-
-func seccompCommand(pol *compiler.Policy, name string, args ...string) (*exec.Cmd, error) {
-	return nil, errors.New("run: not available yet")
+// startWithListener starts argv under lp with a user-notification
+// listener, and returns the command and the listener fd.
+func startWithListener(e *env, lp *compiler.Policy, argv []string) (*seccomp.Cmd, int, error) {
+	prog, _, err := build(lp)
+	if err != nil {
+		return nil, -1, err
+	}
+	cmd, err := seccomp.CommandProgram(prog.Insns, seccomp.NewListener, argv[0], argv[1:]...)
+	if err != nil {
+		return nil, -1, startError(argv[0], err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
+	if err := startForwarding(cmd); err != nil {
+		return nil, -1, startError(argv[0], err)
+	}
+	// notify.Listener owns the fd it is given: hand it a copy and let the
+	// *os.File close its own.
+	f := cmd.Listener()
+	fd, err := syscall.Dup(int(f.Fd()))
+	f.Close()
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		stopForwarding()
+		return nil, -1, fmt.Errorf("run --log: %w", err)
+	}
+	syscall.CloseOnExec(fd)
+	return cmd, fd, nil
 }
