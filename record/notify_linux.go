@@ -12,7 +12,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/seccompile/seccompile/arch"
 	"github.com/seccompile/seccompile/compiler"
+	"github.com/seccompile/seccompile/internal/listenerfd"
 	"github.com/seccompile/seccompile/seccomp"
 	"github.com/seccompile/seccompile/seccomp/notify"
 )
@@ -78,22 +78,22 @@ var notifyFilter = []bpf.RawInstruction{{Op: unix.BPF_RET | unix.BPF_K, K: compi
 //
 // Once the filter is in place, every system call of the filtered thread
 // waits until the recorder answers, and the recorder can answer only after
-// it has the listener. So until the fd has been handed over, the filtered
-// thread must make no system call and hold nothing another thread needs:
-// the runtime's own futex wake-ups, thread creation (which syscall.Exec
-// blocks by taking the runtime's execLock) and stop-the-world pauses would
-// all wait for a notification nobody can answer yet. Hence:
+// it has the listener. So the thread that hands the listener over must need
+// nothing from the filtered thread: a sender goroutine, on a thread of its
+// own started before the filter, finds the listener in /proc/self/fd
+// (internal/listenerfd) and sends it. The filtered thread tells it nothing
+// (an atomic it polled was a place where the filtered thread could stop
+// first: a signal's rt_sigreturn, or the race runtime's futex inside the
+// atomic, waits for the recorder, which waits for the fd) and, from
+// seccomp(2) on, makes no call but a raw execve, whose arguments are built
+// beforehand. The raw execve skips syscall.Exec's execLock, which would
+// stop the runtime from starting a thread the sender might need. GOMAXPROCS
+// is at least 2 and the GC off, so the sender runs while the filtered
+// thread waits and no stop-the-world waits for the filtered thread.
 //
-//   - a sender goroutine on a thread of its own is started before the
-//     filter, and waits for the fd by polling an atomic (no futex);
-//   - the filtered thread stores the fd, then polls another atomic until the
-//     sender reports it sent, and only then calls syscall.Exec;
-//   - GOMAXPROCS is at least 2, so the two can run at once, and the GC is
-//     off, so no stop-the-world waits for the filtered thread.
-//
-// If the runtime signals the filtered thread meanwhile (preemption), its
-// rt_sigreturn waits for the recorder, which answers once the sender, which
-// needs nothing from the filtered thread, has delivered the fd.
+// A signal on the filtered thread in that window (preemption) ends in
+// rt_sigreturn, which waits for the recorder, which answers once the
+// sender has delivered the fd.
 func notifyHelper() {
 	if runtime.GOMAXPROCS(0) < 2 {
 		runtime.GOMAXPROCS(2)
@@ -121,35 +121,44 @@ func notifyHelper() {
 			env = append(env, e)
 		}
 	}
+	pathp, err := syscall.BytePtrFromString(os.Args[1])
+	if err != nil {
+		fail(err)
+	}
+	argvp, err := syscall.SlicePtrFromStrings(os.Args[2:])
+	if err != nil {
+		fail(err)
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		fail(err)
+	}
 
-	var listener atomic.Int64
-	var sent atomic.Bool
-	listener.Store(-1)
 	running := make(chan struct{})
 	go func() {
 		runtime.LockOSThread()
 		close(running)
-		for listener.Load() < 0 {
+		fd, err := listenerfd.Wait(time.Minute)
+		if err == nil {
+			err = notify.SendFD(conn, fd, nil)
 		}
-		if err := notify.SendFD(conn, int(listener.Load()), nil); err != nil {
-			fmt.Fprintf(os.Stderr, "seccompile record helper: %v\n", err)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "seccompile record helper: sending the listener: %v\n", err)
 			os.Exit(127)
 		}
-		sent.Store(true)
 	}()
 	<-running
 
-	fd, err := installNotifyFilter()
-	if err != nil {
+	if err := installNotifyFilter(); err != nil {
 		fail(err)
-	}
-	listener.Store(int64(fd))
-	for !sent.Load() {
 	}
 	// The listener is close-on-exec, and so is conn: neither reaches the
 	// command.
-	err = syscall.Exec(os.Args[1], os.Args[2:], env)
-	fmt.Fprintf(os.Stderr, "seccompile record: exec %s: %v\n", os.Args[1], err)
+	_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(pathp)),
+		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])))
+	// The recorder answered the execve, so it has the listener and this
+	// thread may talk again.
+	fmt.Fprintf(os.Stderr, "seccompile record: exec %s: %v\n", os.Args[1], errno)
 	os.Exit(127)
 }
 
@@ -159,32 +168,32 @@ func notifyHelper() {
 // It calls seccomp(2) with RawSyscall, not through seccomp.SetFilter: a
 // system call made the ordinary way lets the runtime hand the thread's P to
 // another thread meanwhile, and getting one back afterwards may mean
-// sleeping on a futex, which, on the now filtered thread, would wait for a
-// recorder that does not have the listener yet (see notifyHelper).
-func installNotifyFilter() (int, error) {
+// sleeping on a futex, which, on the now filtered thread, would wait for
+// the recorder before the execve.
+func installNotifyFilter() error {
 	prog := []unix.SockFilter{{Code: notifyFilter[0].Op, K: notifyFilter[0].K}}
 	fprog := unix.SockFprog{Len: 1, Filter: &prog[0]}
 	nnp := false
 	flags := seccomp.NewListener | seccomp.WaitKillableRecv
 	for {
 		if err := seccomp.CheckFlags(flags); err != nil {
-			return -1, err
+			return err
 		}
-		r1, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
+		_, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
 		runtime.KeepAlive(prog)
 		switch {
 		case errno == 0:
-			return int(r1), nil
+			return nil
 		case errno == unix.EACCES && !nnp:
 			// No CAP_SYS_ADMIN: seccomp(2) requires no_new_privs.
 			if err := seccomp.SetNoNewPrivs(); err != nil {
-				return -1, err
+				return err
 			}
 			nnp = true
 		case errno == unix.EINVAL && flags&seccomp.WaitKillableRecv != 0:
 			flags &^= seccomp.WaitKillableRecv // before Linux 5.19
 		default:
-			return -1, fmt.Errorf("install the notify filter: seccomp(SECCOMP_SET_MODE_FILTER, %v): %w", flags, errno)
+			return fmt.Errorf("install the notify filter: seccomp(SECCOMP_SET_MODE_FILTER, %v): %w", flags, errno)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/seccompile/seccompile/compiler"
+	"github.com/seccompile/seccompile/internal/listenerfd"
 )
 
 // How Command works.
@@ -41,21 +42,25 @@ import (
 //
 // The thread that installs cannot report anything without a system call,
 // so a second goroutine, on another, unfiltered thread, does the talking:
-// it sends the listener fd (NewListener) over the status socket with
-// SCM_RIGHTS while the installing thread waits for it on an atomic, and it
-// reports an execve that failed (the installing thread stores the errno
-// and spins) on the socket and stderr, then exits 127 (not found) or 126.
-// A failure before the filter is loaded exits 125 with a message.
+// with NewListener it finds the listener in /proc/self/fd
+// (internal/listenerfd) and sends it over the status socket with
+// SCM_RIGHTS; it reports an execve that failed (the installing thread
+// stores the errno, once the call has returned) on the socket and stderr,
+// then exits 127 (not found) or 126. A failure before the filter is loaded
+// exits 125 with a message. The installing thread tells the reporter
+// nothing before its execve: a handshake through an atomic was a place
+// where it could stop first (a signal's rt_sigreturn, or the race runtime's
+// futex inside the atomic, waiting for a supervisor that has no listener
+// yet) and hang the helper.
 //
-// While it waits for the listener to be sent, the installing thread spins.
-// Nothing may interrupt it with a signal (the handler would end in
-// rt_sigreturn, and a preempted locked goroutine parks its thread in
-// futex, calls the policy may deny), so the helper runs with
-// GODEBUG=asyncpreemptoff=1 (the target gets its own GODEBUG back),
-// GOMAXPROCS >= 2 so the reporter has a processor of its own, and the GC
-// off. A signal sent to the process from outside can still land on that
-// thread; and a binary built with -race makes the race runtime's own mmap
-// and futex calls there.
+// Nothing should interrupt the installing thread with a signal between
+// seccomp(2) and execve(2) (the handler would end in rt_sigreturn, and a
+// preempted locked goroutine parks its thread in futex: calls the policy
+// may deny), so the helper runs with GODEBUG=asyncpreemptoff=1 (the target
+// gets its own GODEBUG back), GOMAXPROCS >= 2 so the reporter has a
+// processor of its own, and the GC off. A signal sent to the process from
+// outside can still land on that thread; and a binary built with -race
+// makes the race runtime's own calls there.
 const (
 	helperArg0    = "seccompile-exec-helper"
 	helperVersion = "v1"
@@ -133,8 +138,7 @@ func parseHelperSpec(spec string) (helperSpec, error) {
 
 // Helper states, published by the installing thread without a system call.
 const (
-	helperWaiting   = iota
-	helperInstalled // listener fd in helperFD
+	helperWaiting = iota
 	helperExecFailed
 )
 
@@ -201,13 +205,14 @@ func runHelper(specArg, path string, argv []string) {
 	// inherits the raised soft limit (documented on CommandProgram).
 
 	// The reporter runs on other threads; it needs a P of its own while
-	// the installing thread spins, and no GC may stop the world meanwhile.
+	// the installing thread waits in its execve for the supervisor, and no
+	// GC may stop the world meanwhile.
 	if runtime.GOMAXPROCS(0) < 2 {
 		runtime.GOMAXPROCS(2)
 	}
 	debug.SetGCPercent(-1)
-	var state, value, sent atomic.Int64
-	go helperReporter(&state, &value, &sent, status, flags&NewListener != 0, path)
+	var state, value atomic.Int64
+	go helperReporter(&state, &value, status, flags&NewListener != 0, path)
 
 	runtime.LockOSThread()
 	if spec.nnp {
@@ -216,18 +221,12 @@ func runHelper(specArg, path string, argv []string) {
 		}
 	}
 	runtime.Gosched() // a fresh time slice before the no-syscall window
-	r1, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
+	_, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), uintptr(unsafe.Pointer(&fprog)))
 	if errno != 0 {
 		// Not installed: this thread may still talk.
 		failSetup(filterError(flags, errno))
 	}
 	// From here on this thread makes no system call but execve.
-	if flags&NewListener != 0 {
-		value.Store(int64(r1))
-		state.Store(helperInstalled)
-		for sent.Load() == 0 {
-		}
-	}
 	_, _, errno = unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0p)),
 		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envvp[0])))
 	value.Store(int64(errno))
@@ -280,27 +279,19 @@ func targetEnv(env []string, saved string) []string {
 
 // helperReporter talks for the installing thread: it sends the listener,
 // and reports a failed execve.
-func helperReporter(state, value, sent *atomic.Int64, status int, listener bool, path string) {
-	wait := func(want int64, pause time.Duration) {
-		for state.Load() < want {
-			if pause == 0 {
-				runtime.Gosched()
-			} else {
-				time.Sleep(pause)
-			}
-		}
-	}
+func helperReporter(state, value *atomic.Int64, status int, listener bool, path string) {
 	if listener {
-		wait(helperInstalled, 0)
-		fd := int(value.Load())
-		if status >= 0 {
-			if err := unix.Sendmsg(status, []byte("listener"), unix.UnixRights(fd), nil, 0); err != nil {
-				fmt.Fprintf(os.Stderr, "seccompile: sending the listener: %v\n", err)
-			}
+		fd, err := listenerfd.Wait(time.Minute)
+		if err == nil && status >= 0 {
+			err = unix.Sendmsg(status, []byte("listener"), unix.UnixRights(fd), nil, 0)
 		}
-		sent.Store(1)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "seccompile: sending the listener: %v\n", err)
+		}
 	}
-	wait(helperExecFailed, time.Millisecond)
+	for state.Load() < helperExecFailed {
+		time.Sleep(time.Millisecond)
+	}
 	errno := syscall.Errno(value.Load())
 	code := ExitCannotExec
 	if errno == syscall.ENOENT {
