@@ -212,7 +212,8 @@ func runHelper(specArg, path string, argv []string) {
 	}
 	debug.SetGCPercent(-1)
 	var state, value atomic.Int64
-	go helperReporter(&state, &value, status, flags&NewListener != 0, path)
+	var sent uint32
+	go helperReporter(&state, &value, &sent, status, flags&NewListener != 0, path)
 
 	runtime.LockOSThread()
 	if spec.nnp {
@@ -226,7 +227,13 @@ func runHelper(specArg, path string, argv []string) {
 		// Not installed: this thread may still talk.
 		failSetup(filterError(flags, errno))
 	}
-	// From here on this thread makes no system call but execve.
+	// From here on this thread makes no system call but execve. A policy
+	// may allow execve, so with a listener it must wait until the
+	// supervisor has it.
+	if flags&NewListener != 0 {
+		for loadPlain(&sent) == 0 {
+		}
+	}
 	_, _, errno = unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0p)),
 		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envvp[0])))
 	value.Store(int64(errno))
@@ -234,6 +241,18 @@ func runHelper(specArg, path string, argv []string) {
 	for {
 	}
 }
+
+// loadPlain reads *p with a plain load the race runtime does not see. The
+// installing thread polls with it: in a -race binary an atomic load goes
+// through the race runtime, whose locks sleep and wake on futex, calls the
+// filter may hand to a supervisor that does not have the listener yet.
+// The call (noinline) keeps the compiler from hoisting the load out of the
+// loop; the reporter's store needs no ordering with anything but its
+// sendmsg, which is a system call.
+//
+//go:norace
+//go:noinline
+func loadPlain(p *uint32) uint32 { return *p }
 
 // saveGODEBUG records the target's GODEBUG for helperSpec.godebug.
 func saveGODEBUG() string {
@@ -279,7 +298,7 @@ func targetEnv(env []string, saved string) []string {
 
 // helperReporter talks for the installing thread: it sends the listener,
 // and reports a failed execve.
-func helperReporter(state, value *atomic.Int64, status int, listener bool, path string) {
+func helperReporter(state, value *atomic.Int64, sent *uint32, status int, listener bool, path string) {
 	if listener {
 		fd, err := listenerfd.Wait(time.Minute)
 		if err == nil && status >= 0 {
@@ -288,6 +307,7 @@ func helperReporter(state, value *atomic.Int64, status int, listener bool, path 
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "seccompile: sending the listener: %v\n", err)
 		}
+		atomic.StoreUint32(sent, 1)
 	}
 	for state.Load() < helperExecFailed {
 		time.Sleep(time.Millisecond)

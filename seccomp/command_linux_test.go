@@ -330,6 +330,39 @@ func TestCommandListener(t *testing.T) {
 	t.Logf("/bin/true made %d calls, all notified: %v", len(s.nrs), s.nrs)
 }
 
+// TestCommandListenerAllowedExec: a policy that allows execve (as Docker's
+// does under run --log) still hands the listener over before the target
+// starts; the notified call (getppid) is answered through it.
+func TestCommandListenerAllowedExec(t *testing.T) {
+	prog, err := bpf.Assemble([]bpf.Instruction{
+		bpf.LoadAbsolute{Off: 0, Size: 4},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: unix.SYS_GETPPID, SkipFalse: 1},
+		bpf.RetConstant{Val: retUserNotif},
+		bpf.RetConstant{Val: retAllow},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		c, err := CommandProgram(prog, NewListener, "/bin/true")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		l := c.Listener()
+		err = c.Wait()
+		if l == nil {
+			t.Fatalf("run %d: Start returned no listener (wait: %v)", i, err)
+		}
+		l.Close()
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+}
+
 func TestHelperSpecRoundTrip(t *testing.T) {
 	s := helperSpec{flags: NewListener | Log, nnp: true, statusFD: 7, insns: denyProgram(map[uint32]uint32{1: 2, 3: 4}), godebug: "1bWFkdmRvbnRuZWVkPTE"}
 	got, err := parseHelperSpec(s.String())
