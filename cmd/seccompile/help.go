@@ -132,14 +132,30 @@ Examples:
   seccompile run --builtin docker --log -- unshare --user true
 `
 
-const recordHelp = `Run a command and record the syscalls it makes, then write the smallest
-profile that allows them (an ERRNO(EPERM) default and one ALLOW rule).
+const recordHelp = `Run a command and record the syscalls it makes (the command, every thread and
+every process it starts, from its execve on), then write the smallest profile
+that allows them: an ERRNO(EPERM) default, the ABIs seen, one sorted ALLOW
+rule, and with --args one ALLOW rule per argument value seen. The command's
+own output goes where seccompile's does; the exit status is the command's.
 
 Flags:
   -o FILE            write the profile to FILE instead of stdout
-  --backend NAME     ebpf (raw tracepoint, needs root), ptrace, or notify
-                     (seccomp user notification)
+  --backend NAME     ebpf (raw tracepoint, needs root or CAP_BPF+CAP_PERFMON)
+                     or notify (seccomp user notification, no privilege;
+                     every call round-trips through seccompile). Default: ebpf
+                     where it works, else notify
+  --args             record the argument that says what a call does (socket's
+                     family, ioctl's request, clone's flags, prctl's option,
+                     fcntl's command, personality) and allow only those values
+  --merge FILE       add what was recorded to the profile in FILE (several runs
+                     add up); its default action and its own rules are kept
+  --format FORMAT    json (an OCI/Docker profile, the default) or go (a Go
+                     file declaring the policy and an Install function)
+  --package NAME     the Go package name for --format go (default sandbox)
+  --summary          print a table of calls per syscall on stderr
 
-Example:
-  seccompile record -o echo.json -- ./echoserver
+Examples:
+  seccompile record -o echo.json -- ./echoserver -n 1
+  seccompile record --merge echo.json -o echo.json -- ./echoserver -n 3
+  seccompile record --args --format go -o sandbox.go -- ./server
 `
