@@ -70,12 +70,19 @@ const x32Divisor = 16
 
 // sections groups the ABIs by AUDIT_ARCH, in the policy's order.
 func (c *compiler) sections() []section {
-	var secs []section
+	secs := c.secs[:0]
 	for i := range c.abis {
 		ab := &c.abis[i]
 		k := slices.IndexFunc(secs, func(s section) bool { return s.audit == ab.a.AuditArch })
 		if k < 0 {
-			secs = append(secs, section{audit: ab.a.AuditArch})
+			// A pooled compiler keeps the slices of its last sections.
+			s := section{audit: ab.a.AuditArch}
+			if n := len(secs); n < cap(secs) {
+				prev := secs[:n+1][n]
+				s.abis, s.ranges, s.abi = prev.abis[:0], prev.ranges[:0], prev.abi[:0]
+				s.hot, s.hotABI, s.prefix = prev.hot[:0], prev.hotABI[:0], prev.prefix[:0]
+			}
+			secs = append(secs, s)
 			k = len(secs) - 1
 		}
 		secs[k].abis = append(secs[k].abis, i)
@@ -92,8 +99,8 @@ func (c *compiler) sections() []section {
 		for _, i := range s.abis {
 			n += len(c.abis[i].ranges) + 1
 		}
-		s.ranges = make([]rng, 0, n)
-		s.abi = make([]int8, 0, n)
+		s.ranges = slices.Grow(s.ranges, n)
+		s.abi = slices.Grow(s.abi, n)
 		var next uint64
 		add := func(r rng, abi int8) {
 			if n := len(s.ranges); n > 0 && s.ranges[n-1].d == r.d {
@@ -121,11 +128,12 @@ func (c *compiler) sections() []section {
 		if next <= fullMask {
 			add(rng{lo: uint32(next), hi: fullMask, d: c.badArch, w: 1}, -1)
 		}
-		s.prefix = make([]uint64, len(s.ranges)+1)
+		s.prefix = append(s.prefix, 0)
 		for i, r := range s.ranges {
-			s.prefix[i+1] = s.prefix[i] + r.w
+			s.prefix = append(s.prefix, s.prefix[i]+r.w)
 		}
 	}
+	c.secs = secs
 	return secs
 }
 

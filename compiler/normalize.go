@@ -78,6 +78,7 @@ type compiler struct {
 	extra   []extraNr
 	cand    []int32
 	reports []warnKey
+	secs    []section
 	ab      argBuilder
 	e       emitter
 }
@@ -287,7 +288,13 @@ func (c *compiler) addABI(a *arch.Arch, all []*arch.Arch) {
 		}
 	}
 	lo, hi := claim(a, all)
-	c.abis = append(c.abis, abiCtx{a: a, t: c.idx.table(a), wide: wideArgs(a), lo: lo, hi: hi, index: int8(len(c.abis))})
+	ab := abiCtx{a: a, t: c.idx.table(a), wide: wideArgs(a), lo: lo, hi: hi, index: int8(len(c.abis))}
+	if n := len(c.abis); n < cap(c.abis) {
+		// A pooled compiler keeps the slices of the ABI it compiled last.
+		prev := c.abis[:n+1][n]
+		ab.hot, ab.ranges = prev.hot[:0], prev.ranges[:0]
+	}
+	c.abis = append(c.abis, ab)
 }
 
 // warn records w once per (kind, rule, other): the same overlap on three
