@@ -58,7 +58,9 @@
 // default, so that a missed call fails instead of killing the program.
 //
 // When the command's first process exits, whatever it left running is
-// killed: the recording ends with the command.
+// killed: the recording ends with the command. Run returns once they can
+// run no more code; the kernel may still be tearing them down (with the
+// notify backend the listener hangs up while a killed task is in do_exit).
 //
 // The eBPF backend tells compat calls apart on x86_64 only; on other
 // architectures every call is named from the native table.
