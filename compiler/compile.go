@@ -34,6 +34,8 @@ func Compile(p *Policy) (*Program, error) {
 	defer pool.Put(c)
 	c.idx = index()
 	c.g.reset()
+	c.memos, c.memoKey = c.memos[:0], c.memoKey[:0]
+	clear(c.memoAt)
 	if err := c.resolve(p); err != nil {
 		return nil, err
 	}

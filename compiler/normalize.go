@@ -79,6 +79,9 @@ type compiler struct {
 	cand    []int32
 	reports []warnKey
 	secs    []section
+	memos   []argMemo
+	memoKey []uint64
+	memoAt  map[uint64]int32 // key hash → last memo with it
 	ab      argBuilder
 	e       emitter
 }
@@ -603,6 +606,37 @@ func (c *compiler) argTree(ab *abiCtx, nr uint32, name string, cand []int32) (no
 		ar.c1 = len(b.conds)
 		b.rules = append(b.rules, ar)
 	}
+	// ABIs that compare alike (x86_64 and x32) and neighbouring syscalls
+	// with the same rules build the same tree: hash-consing would return
+	// the same nodes, so reuse the result.
+	m := argMemo{wide: ab.wide, bigEndian: ab.a.BigEndian, def: ab.def, start: len(c.memoKey), next: -1}
+	h := uint64(uint32(ab.def))<<2 | uint64(len(b.rules))<<40
+	if m.wide {
+		h |= 1
+	}
+	if m.bigEndian {
+		h |= 2
+	}
+	for _, r := range b.rules {
+		k := uint64(r.rule)<<32 | uint64(uint32(r.leaf))
+		c.memoKey = append(c.memoKey, k)
+		h = (h ^ k) * 0x100000001b3
+	}
+	m.end = len(c.memoKey)
+	key := c.memoKey[m.start:m.end]
+	if c.memoAt == nil {
+		c.memoAt = make(map[uint64]int32)
+	}
+	if i, ok := c.memoAt[h]; ok {
+		m.next = i
+		for ; i >= 0; i = c.memos[i].next {
+			old := &c.memos[i]
+			if old.wide == m.wide && old.bigEndian == m.bigEndian && old.def == m.def && slices.Equal(c.memoKey[old.start:old.end], key) {
+				c.memoKey = c.memoKey[:m.start]
+				return old.d, nil
+			}
+		}
+	}
 	cur := make([]int8, len(b.conds))
 	for i := range b.conds {
 		cur[i] = b.conds[i].root
@@ -612,5 +646,19 @@ func (c *compiler) argTree(ab *abiCtx, nr uint32, name string, cand []int32) (no
 	if b.steps > maxArgSteps {
 		return 0, &PolicyError{Rule: int(cand[0]), Comment: c.p.Rules[cand[0]].Comment, Field: "Conds", Value: syscallLabel(name, nr) + " on " + ab.a.Name, Err: ErrTooComplex}
 	}
+	m.d = d
+	c.memoAt[h] = int32(len(c.memos))
+	c.memos = append(c.memos, m)
 	return d, nil
+}
+
+// argMemo is one argTree result: for the ABI properties that shape the
+// tree and the candidate rules with their return leaves (memoKey[start:end],
+// rule<<32 | leaf), the tree's root.
+type argMemo struct {
+	wide, bigEndian bool
+	def             nodeID
+	start, end      int
+	d               nodeID
+	next            int32 // the memo before it with the same hash, -1 none
 }
