@@ -283,7 +283,11 @@ func TestCommandListener(t *testing.T) {
 		fd := int(l.Fd())
 		for {
 			pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-			if _, err := unix.Poll(pfd, 5000); err != nil && err != unix.EINTR {
+			_, err := unix.Poll(pfd, 5000)
+			if err == unix.EINTR {
+				continue // a preemption signal, not a time-out
+			}
+			if err != nil {
 				s.err = err
 				break
 			}
@@ -306,7 +310,16 @@ func TestCommandListener(t *testing.T) {
 			var resp [24]byte
 			copy(resp[:8], notif[:8])
 			binary.NativeEndian.PutUint32(resp[20:], unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE)
-			unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&resp)))
+			// SEND takes the notify lock interruptibly: a preemption signal
+			// makes it fail with EINTR, and an unanswered call waits forever.
+			e := syscall.EINTR
+			for e == syscall.EINTR {
+				_, _, e = unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&resp)))
+			}
+			if e != 0 && e != unix.ENOENT {
+				s.err = fmt.Errorf("NOTIF_SEND: %w", e)
+				break
+			}
 		}
 		done <- s
 	}()
