@@ -136,12 +136,6 @@ func parseHelperSpec(spec string) (helperSpec, error) {
 	return s, nil
 }
 
-// Helper states, published by the installing thread without a system call.
-const (
-	helperWaiting = iota
-	helperExecFailed
-)
-
 // runHelper is the re-executed binary: install, then execve. It never
 // returns.
 func runHelper(specArg, path string, argv []string) {
@@ -211,9 +205,9 @@ func runHelper(specArg, path string, argv []string) {
 		runtime.GOMAXPROCS(2)
 	}
 	debug.SetGCPercent(-1)
-	var state, value atomic.Int64
+	var execErrno atomic.Int64 // set, without a system call, when execve fails
 	var sent uint32
-	go helperReporter(&state, &value, &sent, status, flags&NewListener != 0, path)
+	go helperReporter(&execErrno, &sent, status, flags&NewListener != 0, path)
 
 	runtime.LockOSThread()
 	if spec.nnp {
@@ -236,8 +230,7 @@ func runHelper(specArg, path string, argv []string) {
 	}
 	_, _, errno = unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0p)),
 		uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envvp[0])))
-	value.Store(int64(errno))
-	state.Store(helperExecFailed)
+	execErrno.Store(int64(errno)) // never 0: execve returned
 	for {
 	}
 }
@@ -298,7 +291,7 @@ func targetEnv(env []string, saved string) []string {
 
 // helperReporter talks for the installing thread: it sends the listener,
 // and reports a failed execve.
-func helperReporter(state, value *atomic.Int64, sent *uint32, status int, listener bool, path string) {
+func helperReporter(execErrno *atomic.Int64, sent *uint32, status int, listener bool, path string) {
 	if listener {
 		fd, err := listenerfd.Wait(time.Minute)
 		if err == nil && status >= 0 {
@@ -309,10 +302,10 @@ func helperReporter(state, value *atomic.Int64, sent *uint32, status int, listen
 		}
 		atomic.StoreUint32(sent, 1)
 	}
-	for state.Load() < helperExecFailed {
+	for execErrno.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
-	errno := syscall.Errno(value.Load())
+	errno := syscall.Errno(execErrno.Load())
 	code := ExitCannotExec
 	if errno == syscall.ENOENT {
 		code = ExitNotFoundExec

@@ -73,27 +73,7 @@ func runRecord(e *env, c *command, args []string) error {
 		}
 		return fmt.Errorf("record: %w", err)
 	}
-	var data []byte
-	var warns []string
-	switch {
-	case format.value == "go":
-		data, err = rec.GoSource(*pkg, record.ProfileOptions{})
-	case base != nil:
-		p, w, merr := record.Merge(base, rec, record.ProfileOptions{})
-		warns, err = w, merr
-		if err == nil {
-			data, err = p.MarshalJSON()
-		}
-	default:
-		p, perr := rec.Profile(record.ProfileOptions{})
-		err = perr
-		if err == nil {
-			data, err = p.MarshalJSON()
-		}
-	}
-	if err == nil && format.value == "json" {
-		data, err = indentJSON(data)
-	}
+	data, warns, err := recordOutput(rec, format.value, *pkg, base)
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
@@ -113,8 +93,12 @@ func runRecord(e *env, c *command, args []string) error {
 	if *out != "" && *out != "-" {
 		where = *out
 	}
+	what := "profile"
+	if format.value == "go" {
+		what = "Go source"
+	}
 	fmt.Fprintf(e.stderr, "seccompile: recorded %d syscalls with the %s backend in %v; %s written to %s\n",
-		n, rec.Backend, rec.Duration.Round(1e6), map[string]string{"json": "profile", "go": "Go source"}[format.value], where)
+		n, rec.Backend, rec.Duration.Round(1e6), what, where)
 	if rec.Lost > 0 {
 		fmt.Fprintf(e.stderr, "seccompile: warning: %d events were lost; the profile may miss syscalls\n", rec.Lost)
 	}
@@ -126,4 +110,29 @@ func runRecord(e *env, c *command, args []string) error {
 		return exitStatus(rec.ExitCode)
 	}
 	return nil
+}
+
+// recordOutput renders a recording: Go source, or an indented JSON profile,
+// merged into base when there is one (with Merge's warnings).
+func recordOutput(rec *record.Recording, format, pkg string, base *profile.Profile) ([]byte, []string, error) {
+	if format == "go" {
+		data, err := rec.GoSource(pkg, record.ProfileOptions{})
+		return data, nil, err
+	}
+	var p *profile.Profile
+	var warns []string
+	var err error
+	if base != nil {
+		p, warns, err = record.Merge(base, rec, record.ProfileOptions{})
+	} else {
+		p, err = rec.Profile(record.ProfileOptions{})
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := p.MarshalJSON()
+	if err == nil {
+		data, err = indentJSON(data)
+	}
+	return data, warns, err
 }
